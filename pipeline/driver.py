@@ -105,6 +105,12 @@ def _section_result(span):
 
 def process_packet(source: Path, out_dir: Path, settings: Settings) -> PacketResult:
     """One packet → `out_dir/<packet_id>/result.json`, `report.html`, `report.xlsx`."""
+    result, _docs = run_packet(source, out_dir, settings)
+    return result
+
+
+def run_packet(source: Path, out_dir: Path, settings: Settings) -> tuple[PacketResult, list]:
+    """`process_packet`, also handing back the read documents (benchmarks score their text)."""
     from pipeline.reports import write_packet_outputs
 
     timer = StageTimer()
@@ -115,9 +121,10 @@ def process_packet(source: Path, out_dir: Path, settings: Settings) -> PacketRes
         with timer.stage("read"):
             docs, read_findings = read_packet(packet, settings)
         result = analyse(packet, docs, read_findings, settings, timer)
+        result.timings = {k: round(v, 3) for k, v in timer.seconds.items()}
         with timer.stage("reports"):
             write_packet_outputs(result, packet, docs, out_dir / packet.packet_id)
         result.timings = {k: round(v, 3) for k, v in timer.seconds.items()}
-        return result
+        return result, docs
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
