@@ -1,0 +1,432 @@
+"""What the reports show, computed once from a `PacketResult` for both HTML and XLSX.
+
+Everything here reads the result; nothing re-checks the packet. Whether an
+indicator meets its threshold is read from the checks' findings, so the reports
+can never disagree with `result.json`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.result import (
+    CANONICAL_TITLES,
+    COVER_KEYS,
+    INDICATOR_KEYS,
+    Evidence,
+    Finding,
+    FindingCode,
+    PacketResult,
+    SectionResult,
+    Severity,
+)
+from pipeline.reports.labels import (
+    CODE_LABELS,
+    COVER_LABELS,
+    FILE_KIND_LABELS,
+    HONOR_LABELS,
+    INDICATOR_LABELS,
+    INDICATOR_UNITS,
+    LIST_BY_CODE,
+    LIST_LABELS,
+    PATENT_KIND_LABELS,
+    ROLE_LABELS,
+    SEVERITY_LABELS,
+    SEVERITY_ORDER,
+    THRESHOLD_CODES_BY_INDICATOR,
+    VERDICT_LABELS,
+    item_label,
+)
+from pipeline.reports.rules_text import RuleDescription, indicator_thresholds, rule_descriptions
+
+LIST_ITEMS: dict[str, int] = {
+    "key_enterprises": 3,
+    "standards": 7,
+    "patents": 8,
+    "overseas_branches": 17,
+    "service_platforms": 18,
+}
+
+_PACKET_LEVEL_CODES = {
+    FindingCode.SECTION_MISSING,
+    FindingCode.SECTION_EMPTY,
+    FindingCode.SECTION_ORDER,
+    FindingCode.TOC_MISSING,
+    FindingCode.TOC_PAGE_MISMATCH,
+    FindingCode.COUNT_MISMATCH,
+    FindingCode.FILE_UNREADABLE,
+    FindingCode.FILE_ENCRYPTED,
+    FindingCode.FILE_UNSUPPORTED,
+    FindingCode.OCR_LOW_CONFIDENCE,
+}
+
+
+def format_number(value: float | int | None) -> str:
+    """12.0 → "12", 12.345 → "12.35"; no scientific notation, thousands kept plain."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return str(value)
+    if float(value).is_integer():
+        return str(int(value))
+    return f"{value:.4f}".rstrip("0").rstrip(".")
+
+
+# ---------------------------------------------------------------- findings
+
+
+@dataclass
+class FindingView:
+    finding: Finding
+    code_label: str
+    severity_label: str
+    rule: RuleDescription | None
+
+
+@dataclass
+class ItemGroup:
+    item: int | None
+    label: str
+    findings: list[FindingView]
+
+
+@dataclass
+class SeverityGroup:
+    severity: Severity
+    label: str
+    items: list[ItemGroup]
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.findings) for g in self.items)
+
+
+def group_findings(result: PacketResult) -> list[SeverityGroup]:
+    """Findings by severity (errors first), then by item (packet-wide last), keeping their order."""
+    rules = rule_descriptions(result.ruleset)
+    groups: list[SeverityGroup] = []
+    for severity in SEVERITY_ORDER:
+        of_severity = [f for f in result.findings if f.severity is severity]
+        if not of_severity:
+            continue
+        items = sorted({f.item for f in of_severity}, key=lambda i: (i is None, i or 0))
+        item_groups = [
+            ItemGroup(
+                item=item,
+                label=item_label(item),
+                findings=[
+                    FindingView(f, CODE_LABELS.get(f.code, f.code.value), SEVERITY_LABELS[f.severity], rules.get(f.code.value))
+                    for f in of_severity
+                    if f.item == item
+                ],
+            )
+            for item in items
+        ]
+        groups.append(SeverityGroup(severity, SEVERITY_LABELS[severity], item_groups))
+    return groups
+
+
+def first_error_messages(result: PacketResult, limit: int = 3) -> list[str]:
+    """The first few error messages (warnings when there are no errors): the 主要问题 of a packet."""
+    for severity in (Severity.ERROR, Severity.WARNING):
+        messages = [f.message for f in result.findings if f.severity is severity]
+        if messages:
+            return messages[:limit]
+    return []
+
+
+# ---------------------------------------------------------------- cover, files, sections
+
+
+@dataclass
+class CoverRow:
+    key: str
+    label: str
+    value: str | None
+    evidence: Evidence | None
+
+
+def cover_rows(result: PacketResult) -> list[CoverRow]:
+    cover = result.cover
+    return [CoverRow(k, COVER_LABELS[k], getattr(cover, k), cover.evidence.get(k)) for k in COVER_KEYS]
+
+
+@dataclass
+class FileRow:
+    name: str
+    kind_label: str
+    pages: int | None
+    ocr_pages_text: str
+
+
+def _page_ranges(pages: list[int]) -> str:
+    """[1,2,3,5] → "1–3、5"."""
+    if not pages:
+        return ""
+    ordered = sorted(set(pages))
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for n in ordered[1:] + [None]:
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        parts.append(str(start) if start == prev else f"{start}–{prev}")
+        if n is not None:
+            start = prev = n
+    return "、".join(parts)
+
+
+def file_rows(result: PacketResult) -> list[FileRow]:
+    return [
+        FileRow(f.name, FILE_KIND_LABELS.get(f.kind, f.kind), f.pages, _page_ranges(f.ocr_pages))
+        for f in result.files
+    ]
+
+
+@dataclass
+class SectionRow:
+    section: SectionResult
+    status: str  # "present" | "empty" | "missing"
+    status_label: str
+    pages_text: str
+    issues: list[str]  # short labels of the findings about this item
+
+
+def section_rows(result: PacketResult) -> list[SectionRow]:
+    by_item = {s.item: s for s in result.sections}
+    rows = []
+    for item, title in CANONICAL_TITLES.items():
+        section = by_item.get(item) or SectionResult(item=item, title=title)
+        if not section.present:
+            status, label = "missing", "缺失"
+        elif section.empty:
+            status, label = "empty", "内容为空"
+        else:
+            status, label = "present", "齐全"
+        if section.first_page and section.last_page and section.last_page != section.first_page:
+            pages = f"{section.first_page}–{section.last_page}"
+        else:
+            pages = str(section.first_page or "")
+        issues = [CODE_LABELS.get(f.code, f.code.value) for f in result.findings if f.item == item]
+        rows.append(SectionRow(section, status, label, pages, list(dict.fromkeys(issues))))
+    return rows
+
+
+# ---------------------------------------------------------------- indicators
+
+
+@dataclass
+class IndicatorRow:
+    key: str
+    label: str
+    values: list[tuple[str, float]]  # (label, number): one row, or one per year for output_yi_by_year
+    value_text: str
+    unit: str
+    threshold: str
+    status: str  # "met" | "not_met" | "missing" | "none"
+    status_label: str
+    evidence: Evidence | None
+
+
+_STATUS_LABELS = {"met": "达标", "not_met": "未达标", "missing": "未找到", "none": "—"}
+
+
+def indicator_rows(result: PacketResult) -> list[IndicatorRow]:
+    thresholds = indicator_thresholds(result.ruleset)
+    rows = []
+    for key in INDICATOR_KEYS:
+        indicator = result.indicators.get(key)
+        value: Any = indicator.value if indicator else None
+        values: list[tuple[str, float]] = []
+        if isinstance(value, dict):
+            values = [(f"{year} 年", float(v)) for year, v in sorted(value.items())]
+            value_text = "；".join(f"{label}：{format_number(v)}" for label, v in values)
+        elif value is not None:
+            values = [("", float(value))]
+            value_text = format_number(value)
+        else:
+            value_text = ""
+        codes = THRESHOLD_CODES_BY_INDICATOR.get(key, ())
+        failing = any(f.code in codes for f in result.findings)
+        if not values:
+            status = "missing"
+        elif failing:
+            status = "not_met"
+        elif codes:
+            status = "met"
+        else:
+            status = "none"
+        rows.append(
+            IndicatorRow(
+                key=key,
+                label=INDICATOR_LABELS[key],
+                values=values,
+                value_text=value_text,
+                unit=INDICATOR_UNITS[key],
+                threshold=thresholds.get(key, "—"),
+                status=status,
+                status_label=_STATUS_LABELS[status],
+                evidence=indicator.evidence if indicator else None,
+            )
+        )
+    return rows
+
+
+# ---------------------------------------------------------------- lists
+
+
+@dataclass
+class ListRow:
+    cells: list[Any]  # display values in header order (numbers stay numbers)
+    evidence: Evidence | None
+    issues: list[Finding]
+
+    @property
+    def issue_text(self) -> str:
+        return "；".join(dict.fromkeys(f"{CODE_LABELS.get(f.code, f.code.value)}：{f.message}" for f in self.issues))
+
+
+@dataclass
+class ListTable:
+    key: str
+    label: str
+    item: int
+    headers: list[str]
+    rows: list[ListRow] = field(default_factory=list)
+
+    @property
+    def invalid_count(self) -> int:
+        return sum(1 for r in self.rows if r.issues)
+
+
+def _compact(text: str | None) -> str:
+    return re.sub(r"[\W_]+", "", text or "").upper()
+
+
+def _overlaps(a: list[float] | None, b: list[float] | None) -> bool:
+    """Two bboxes share most of the smaller one's area (the same table row or cell)."""
+    if not a or not b:
+        return False
+    width = min(a[2], b[2]) - max(a[0], b[0])
+    height = min(a[3], b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return False
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return smaller > 0 and width * height >= 0.5 * smaller
+
+
+class _CandidateIndex:
+    """The per-entry findings of one list, indexed so that matching many entries stays fast.
+
+    A finding is about an entry if one of its evidence regions covers the entry's
+    region (same file and page), or if its field, message or evidence text names
+    the entry (its number, code or name, compared without spaces and punctuation).
+    """
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        self._by_page: dict[tuple[str, int | None], list[tuple[int, Evidence, str]]] = {}
+        haystacks = []
+        for n, finding in enumerate(findings):
+            for ev in finding.evidence:
+                self._by_page.setdefault((ev.file, ev.page), []).append((n, ev, _compact(ev.text)))
+            haystacks.append(_compact(" ".join([finding.field or "", finding.message, *(ev.text for ev in finding.evidence)])))
+        self._text = "\x00".join(haystacks)
+        self._starts = list(itertools.accumulate((len(h) + 1 for h in haystacks[:-1]), initial=0))
+
+    def matches(self, keys: list[str], evidence: Evidence | None) -> list[Finding]:
+        hits: set[int] = set()
+        if evidence is not None:
+            entry_text = _compact(evidence.text)
+            for n, ev, ev_text in self._by_page.get((evidence.file, evidence.page), []):
+                if _overlaps(ev.bbox, evidence.bbox) or (
+                    ev.bbox is None and evidence.bbox is None and ev_text and ev_text == entry_text
+                ):
+                    hits.add(n)
+        for key in keys:
+            if len(key) < 4:
+                continue  # too short to name an entry safely
+            pos = self._text.find(key)
+            while pos != -1:
+                n = bisect.bisect_right(self._starts, pos) - 1
+                hits.add(n)
+                next_start = self._starts[n + 1] if n + 1 < len(self._starts) else len(self._text)
+                pos = self._text.find(key, next_start)
+        return [self.findings[n] for n in sorted(hits)]
+
+
+def _findings_for_list(result: PacketResult, list_key: str) -> _CandidateIndex:
+    item = LIST_ITEMS[list_key]
+    return _CandidateIndex([
+        f
+        for f in result.findings
+        if LIST_BY_CODE.get(f.code) == list_key
+        or (f.item == item and f.code not in _PACKET_LEVEL_CODES and f.code not in LIST_BY_CODE and f.field is not None)
+    ])
+
+
+def list_tables(result: PacketResult) -> list[ListTable]:
+    lists = result.lists
+    tables: list[ListTable] = []
+
+    def build(key: str, headers: list[str], entries: list[Any], cells, keys) -> None:
+        candidates = _findings_for_list(result, key)
+        table = ListTable(key, LIST_LABELS[key], LIST_ITEMS[key], ["序号", *headers])
+        for n, entry in enumerate(entries, start=1):
+            entry_keys = [_compact(k) for k in keys(entry) if k]
+            issues = candidates.matches(entry_keys, entry.evidence)
+            table.rows.append(ListRow([n, *cells(entry)], entry.evidence, issues))
+        tables.append(table)
+
+    build(
+        "key_enterprises",
+        ["企业名称", "统一社会信用代码", "荣誉资质"],
+        lists.key_enterprises,
+        lambda e: [e.name, e.uscc or "", "、".join(HONOR_LABELS.get(h, h) for h in e.honors)],
+        lambda e: [e.name, e.uscc],
+    )
+    build(
+        "standards",
+        ["标准号", "标准名称", "主持/参与", "起草单位排名", "年份"],
+        lists.standards,
+        lambda e: [e.number, e.title or "", ROLE_LABELS.get(e.role, e.role), e.rank, e.year],
+        lambda e: [e.number],
+    )
+    build(
+        "patents",
+        ["专利号", "专利名称", "专利权人", "类型", "授权日期"],
+        lists.patents,
+        lambda e: [e.number, e.title or "", e.holder or "", PATENT_KIND_LABELS.get(e.kind, e.kind), e.grant_date or ""],
+        lambda e: [e.number],
+    )
+    build(
+        "overseas_branches",
+        ["机构名称", "所在国家/地区"],
+        lists.overseas_branches,
+        lambda e: [e.name, e.country or ""],
+        lambda e: [e.name],
+    )
+    build(
+        "service_platforms",
+        ["平台名称", "级别"],
+        lists.service_platforms,
+        lambda e: [e.name, e.level or ""],
+        lambda e: [e.name],
+    )
+    return tables
+
+
+def verdict_label(status: str) -> str:
+    return VERDICT_LABELS.get(status, status)
+
+
+def evidence_to_crop(result: PacketResult) -> list[Evidence]:
+    """The evidence the HTML report shows as images: findings and indicators (cover and list rows: text only)."""
+    out: list[Evidence] = [ev for f in result.findings for ev in f.evidence]
+    out.extend(ind.evidence for ind in result.indicators.values() if ind.evidence is not None)
+    return out
