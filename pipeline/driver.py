@@ -61,6 +61,7 @@ def analyse(packet: LoadedPacket, docs, read_findings, settings: Settings, timer
     """Sections → extraction → checks: everything after reading, no I/O."""
     from extractors.fields import extract_indicators
     from extractors.lists import extract_lists
+    from pipeline.reports.intro import draft_intro
     from pipeline.sections import find_sections
     from validators.checks import check_packet
     from validators.rules import choose_ruleset
@@ -85,6 +86,7 @@ def analyse(packet: LoadedPacket, docs, read_findings, settings: Settings, timer
         code_version=__version__,
     )
     result.status = result.compute_status()
+    result.intro = draft_intro(docs, index=index, indicators=indicators)
     return result
 
 
