@@ -41,6 +41,7 @@ test: setup
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: setup
+	@dpkg -s ghostscript >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get install -y -qq ghostscript >/dev/null; }
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m benchmarks.run
 

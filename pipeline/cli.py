@@ -6,6 +6,7 @@ inside a packet are findings in its result.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Optional
@@ -18,6 +19,7 @@ from pipeline.settings import Settings
 
 app = typer.Typer(
     add_completion=False,
+    pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Reads 中小企业特色产业集群 application packets, checks them and reports the gaps.",
 )
@@ -47,6 +49,12 @@ def _run(fn) -> None:
     except IntakeError as exc:
         print(f"cluster-intake: error: {exc}", file=sys.stderr)
         raise typer.Exit(int(exc.exit_code))
+    except Exception as exc:  # an internal failure: one line, the traceback only on request
+        if os.environ.get("CLUSTER_INTAKE_DEBUG"):
+            raise
+        print(f"cluster-intake: internal error: {type(exc).__name__}: {exc} (set CLUSTER_INTAKE_DEBUG=1 for the traceback)",
+              file=sys.stderr)
+        raise typer.Exit(int(ExitCode.FAILURE))
 
 
 @app.command()

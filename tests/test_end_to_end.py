@@ -1,0 +1,124 @@
+"""Generated packets of every kind through the real CLI, scored against their ground truth.
+
+This is the acceptance measure of issues 2 and 3: sections found exactly, the
+indicators and lists extracted, every expected finding raised and no false one.
+The scanned variant is covered by `test_scanned_end_to_end` (real Tesseract).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from pipeline.evaluate import evaluate_dirs
+from pipeline.settings import Settings
+from sample_docs.generate import generate_corpus, generate_packet
+
+SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "contract" / "result.schema.json"
+CLI = Path(sys.executable).with_name("cluster-intake")
+
+
+def _process_all(packets: Path, out: Path, data_dir: Path) -> None:
+    from pipeline.driver import process_packet
+
+    settings = Settings(data_dir=data_dir, use_cache=False)
+    for packet in sorted(packets.iterdir()):
+        process_packet(packet, out, settings)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, Path]:
+    """≥ 12 packets: every non-scanned variant compliant, and every defect at least once."""
+    root = tmp_path_factory.mktemp("corpus")
+    truths = generate_corpus(root, count=14, seed=3, variants=("text_table", "text_prose", "docx", "folder", "zip"))
+    assert len(truths) >= 12
+    out = root / "results"
+    _process_all(root / "packets", out, root / "data")
+    return root, out
+
+
+def test_every_result_follows_the_contract(corpus):
+    root, out = corpus
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8")) if SCHEMA.exists() else None
+    results = sorted(out.glob("*/result.json"))
+    assert len(results) == len(list((root / "truth").glob("*.json")))
+    for path in results:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if schema:
+            jsonschema.Draft202012Validator(schema).validate(doc)
+        assert len(doc["sections"]) == 20
+        assert (path.parent / "report.html").stat().st_size > 0
+        assert (path.parent / "report.xlsx").stat().st_size > 0
+
+
+def test_sections_are_found_exactly(corpus):
+    root, out = corpus
+    scores = evaluate_dirs(root / "truth", out).overall
+    assert not scores.missing_results
+    assert scores.sections.rate == 1.0, [m for m in scores.mistakes if "present/empty" in m]
+    assert scores.section_pages.rate == 1.0, [m for m in scores.mistakes if "pages" in m]
+
+
+def test_indicators_and_lists_match_truth(corpus):
+    root, out = corpus
+    scores = evaluate_dirs(root / "truth", out).overall
+    assert scores.cover.rate == 1.0, [m for m in scores.mistakes if "cover" in m]
+    assert scores.indicators.rate == 1.0, [m for m in scores.mistakes if "indicator" in m]
+    for key, pr in scores.lists.items():
+        assert pr.f1 >= 0.98, (key, [m for m in scores.mistakes if f"list {key}" in m])
+
+
+def test_every_expected_finding_and_no_false_alarm(corpus):
+    root, out = corpus
+    scores = evaluate_dirs(root / "truth", out).overall
+    wrong = [m for m in scores.mistakes if "findings" in m]
+    assert scores.findings.recall == 1.0, wrong
+    assert scores.findings.false_pos == 0, wrong
+
+
+def test_evaluate_command_prints_one_summary_line(corpus):
+    root, out = corpus
+    run = subprocess.run([str(CLI), "evaluate", str(root / "truth"), str(out)], capture_output=True, text=True, check=True)
+    lines = run.stdout.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("packets=")
+
+
+@pytest.mark.slow
+def test_scanned_end_to_end(tmp_path):
+    """A scanned packet (no text layer, noise, slight rotation) read by real Tesseract."""
+    truth = generate_packet("scanned", tmp_path, seed=11)
+    packet = next((tmp_path / "packets").iterdir())
+    out = tmp_path / "results"
+    _process_all(tmp_path / "packets", out, tmp_path / "data")
+    result = json.loads((out / truth["packet_id"] / "result.json").read_text(encoding="utf-8"))
+    assert result["files"][0]["ocr_pages"], "a scanned packet is read by OCR"
+    scores = evaluate_dirs(tmp_path / "truth", out).overall
+    assert scores.sections.rate == 1.0, scores.mistakes
+    assert scores.indicators.rate >= 0.95, scores.mistakes
+    for key, pr in scores.lists.items():
+        assert pr.f1 >= 0.95, (key, scores.mistakes)
+    assert packet.suffix == ".pdf"
+
+
+def test_usage_errors_exit_2_with_one_line(tmp_path):
+    missing = subprocess.run([str(CLI), "process", str(tmp_path / "nope.pdf"), "--out", str(tmp_path)],
+                             capture_output=True, text=True)
+    assert missing.returncode == 2
+    assert len(missing.stderr.strip().splitlines()) == 1 and "not found" in missing.stderr
+    bad_option = subprocess.run([str(CLI), "process", str(tmp_path), "--bogus"], capture_output=True, text=True)
+    assert bad_option.returncode == 2
+    assert len(bad_option.stderr.strip().splitlines()) == 1 and "--bogus" in bad_option.stderr
+
+
+def test_process_command_writes_the_contract_files(tmp_path):
+    truth = generate_packet("docx", tmp_path, seed=21)
+    packet = next((tmp_path / "packets").iterdir())
+    run = subprocess.run([str(CLI), "process", str(packet), "--out", str(tmp_path / "out")], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    folder = tmp_path / "out" / truth["packet_id"]
+    assert {p.name for p in folder.iterdir()} >= {"result.json", "report.html", "report.xlsx"}
