@@ -1,0 +1,108 @@
+"""Item 2, the 现场核查符合性说明: does it make every statement the 附件2 template requires?
+
+The statements and their accepted phrasings are data in the rule file. Text is
+compared after removing spaces and punctuation, and longer phrasings also match
+with OCR noise (rapidfuzz partial_ratio), so a scanned statement with a few
+misread characters still counts as made.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rapidfuzz import fuzz
+
+from pipeline.document import Line, Table
+from pipeline.result import Evidence, Finding, FindingCode
+from pipeline.sections import SectionIndex, SectionSpan
+from validators.rules import Ruleset, Statement, VerificationRules, choose_ruleset
+
+ITEM_VERIFICATION = 2
+
+# Everything that is not a letter, digit or CJK character (spaces, 、，。；：“”（） and
+# OCR variants such as 丶) is dropped before comparing.
+_NOT_WORD = re.compile(r"[^\w]|_", re.UNICODE)
+
+
+def compact_text(text: str) -> str:
+    """NFKC, then only word characters: "安全、质量、环境" → "安全质量环境"."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
+
+
+def span_lines(span: SectionSpan) -> list[str]:
+    """The item's text, one entry per line or table row, in reading order."""
+    lines: list[str] = []
+    for located in span.blocks:
+        block = located.block
+        if isinstance(block, Line):
+            lines.append(block.text)
+        elif isinstance(block, Table):
+            lines.extend(" ".join(cell.text for cell in row) for row in block.rows)
+    return lines
+
+
+def phrase_found(phrase: str, compact: str, rules: VerificationRules) -> bool:
+    """Exact (after compaction) for short phrases; fuzzy for phrases long enough not to match by chance."""
+    target = compact_text(phrase)
+    if not target:
+        return False
+    if target in compact:
+        return True
+    if len(target) < rules.fuzzy_min_length:
+        return False
+    return fuzz.partial_ratio(target, compact, score_cutoff=rules.min_score) > 0
+
+
+def statement_made(statement: Statement, lines: list[str], rules: VerificationRules) -> bool:
+    """All synonym groups found, or a whole-text regex, or a one-line regex."""
+    full_text = "\n".join(lines)
+    compact = compact_text(full_text)
+    if statement.all_of and all(any(phrase_found(p, compact, rules) for p in group) for group in statement.all_of):
+        return True
+    normalized = unicodedata.normalize("NFKC", full_text)
+    if any(re.search(pattern, normalized) for pattern in statement.regex):
+        return True
+    for line in lines:
+        stripped = unicodedata.normalize("NFKC", line).strip()
+        if any(re.search(pattern, stripped) for pattern in statement.line_regex):
+            return True
+    return False
+
+
+def missing_statements(lines: list[str], ruleset: Ruleset) -> list[Statement]:
+    rules = ruleset.verification
+    return [s for s in rules.statements if not statement_made(s, lines, rules)]
+
+
+def _span_evidence(span: SectionSpan) -> list[Evidence]:
+    located = span.heading or (span.blocks[0] if span.blocks else None)
+    if located is None:
+        return []
+    block = located.block
+    text = block.text if isinstance(block, Line) else " ".join(c.text for row in block.rows for c in row)
+    return [Evidence.from_prov(block.prov, text)]
+
+
+def check_verification_statement(index: SectionIndex, ruleset: Ruleset | None = None) -> list[Finding]:
+    """VERIFICATION_STATEMENT_INCOMPLETE naming every missing statement; nothing when item 2 is absent.
+
+    An absent item 2 is SECTION_MISSING's finding (and an empty one SECTION_EMPTY's).
+    Without a ruleset, the round is chosen from the cover as the driver does.
+    """
+    ruleset = ruleset or choose_ruleset(None, index.cover)
+    span = index.section(ITEM_VERIFICATION)
+    if not span.present or span.empty:
+        return []
+    missing = missing_statements(span_lines(span), ruleset)
+    if not missing:
+        return []
+    return [
+        ruleset.finding(
+            FindingCode.VERIFICATION_STATEMENT_INCOMPLETE,
+            item=ITEM_VERIFICATION,
+            evidence=_span_evidence(span),
+            missing="；".join(s.label for s in missing),
+            count=len(missing),
+        )
+    ]
