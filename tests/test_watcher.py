@@ -1,0 +1,228 @@
+"""Acceptance test of the drop folder: a real watcher subprocess, SIGKILLed midway and restarted.
+
+Twenty small packets arrive (some while others are processed, one written slowly
+in chunks, one a copy of another under a new name, three while the watcher is
+down). Afterwards every packet must sit in done/, each distinct packet must have
+exactly one run in the results store, and every one must have its outputs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from flows.watcher import StabilityTracker, StateDirs, free_name, signature
+from pipeline.batch import packet_hash
+from pipeline.store import ResultStore
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+QUIET_SECONDS = 1.0
+
+
+def tiny_docx(path: Path, n: int, extra_pages: int = 0) -> Path:
+    """A one-page 申报表 fragment; `n` makes every packet's bytes different."""
+    doc = Document()
+    doc.add_heading(f"第{n}号测试特色产业集群申报材料", level=0)
+    doc.add_paragraph(f"集群名称：测试县第{n}特色食品产业集群")
+    doc.add_paragraph("所在地区：河南省鹤壁市浚县")
+    doc.add_paragraph("主导产业：食品加工")
+    doc.add_paragraph("填报日期：2022年8月15日")
+    doc.add_heading("一、中小企业特色产业集群申报表", level=1)
+    table = doc.add_table(rows=2, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "集群从业人员（人）", str(10000 + n)
+    table.cell(1, 0).text, table.cell(1, 1).text = "集群占地面积（平方公里）", "12.5"
+    for page in range(extra_pages):
+        doc.add_page_break()
+        doc.add_paragraph(f"附件材料第{page + 1}页：" + "集群协同创新工作佐证材料。" * 40)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(path)
+    return path
+
+
+def write_slowly(target: Path, data: bytes, chunks: int = 6, pause: float = 0.4) -> None:
+    """Append in chunks, each pause shorter than the quiet period: it must not be taken early."""
+    step = len(data) // chunks + 1
+    with target.open("wb") as fh:
+        for i in range(0, len(data), step):
+            fh.write(data[i : i + step])
+            fh.flush()
+            os.fsync(fh.fileno())
+            time.sleep(pause)
+
+
+def start_watcher(inbox: Path, out: Path, data_dir: Path, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "CLUSTER_INTAKE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.watcher", str(inbox), "--out", str(out), "--quiet", str(QUIET_SECONDS), "--driver"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+    )
+
+
+def wait_for(condition, timeout: float, what: str, proc: subprocess.Popen | None = None, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"watcher exited ({proc.returncode}) while waiting for {what}:\n{log.read_text() if log else ''}")
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}:\n{log.read_text() if log else ''}")
+
+
+def stored_runs(data_dir: Path) -> dict[str, int]:
+    db = data_dir / "results.sqlite"
+    if not db.exists():
+        return {}
+    store = ResultStore(f"sqlite:///{db}")
+    try:
+        return store.run_counts_by_hash()
+    finally:
+        store.close()
+
+
+def test_watcher_survives_sigkill_and_processes_each_packet_once(tmp_path: Path):
+    inbox, out, data_dir, log = tmp_path / "inbox", tmp_path / "out", tmp_path / "data", tmp_path / "watch.log"
+    inbox.mkdir()
+    dirs = StateDirs.for_inbox(inbox)
+    staging = tmp_path / "staging"  # packets are built here, then dropped (copied or renamed) into the inbox
+
+    expected: dict[str, str] = {}  # inbox name → packet hash
+
+    def drop_file(n: int, **kw) -> None:
+        built = tiny_docx(staging / f"集群{n:02d}.docx", n, **kw)
+        target = inbox / built.name
+        target.write_bytes(built.read_bytes())  # written in place, not renamed: the watcher must wait
+        expected[target.name] = packet_hash(target)
+
+    def drop_folder(n: int) -> None:
+        folder = staging / f"集群{n:02d} 文件夹"
+        tiny_docx(folder / "01 申报表.docx", n)
+        tiny_docx(folder / "02 佐证材料.docx", n + 1000, extra_pages=1)
+        os.rename(folder, inbox / folder.name)
+        expected[folder.name] = packet_hash(inbox / folder.name)
+
+    proc = start_watcher(inbox, out, data_dir, log)
+    try:
+        for n in range(1, 7):
+            drop_file(n)
+        drop_folder(7)
+        # more arrive while the first ones are being processed
+        wait_for(lambda: sum(stored_runs(data_dir).values()) >= 2, 120, "the first runs", proc, log)
+        for n in range(8, 12):
+            drop_file(n, extra_pages=n % 3)
+        slow = tiny_docx(staging / "集群12 慢速上传.docx", 12, extra_pages=3)
+        write_slowly(inbox / slow.name, slow.read_bytes())
+        expected[slow.name] = packet_hash(inbox / slow.name)
+        for n in range(13, 16):
+            drop_file(n)
+        # kill it hard while a packet is in flight
+        wait_for(
+            lambda: any(dirs.processing.iterdir()) or len(list(dirs.done.iterdir())) >= 15,
+            120, "a packet in processing/", proc, log,
+        )
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        in_flight = [p.name for p in dirs.processing.iterdir()]
+
+        # packets dropped while it is down, including a copy of packet 1 under another name
+        for n in range(16, 19):
+            drop_file(n)
+        copy = inbox / "集群01 副本.docx"
+        copy.write_bytes((staging / "集群01.docx").read_bytes())
+        expected[copy.name] = packet_hash(copy)
+        drop_folder(20)
+        assert len(expected) == 20
+
+        proc = start_watcher(inbox, out, data_dir, log)
+
+        def all_done() -> bool:
+            return not any(inbox.iterdir()) and not any(dirs.processing.iterdir()) and (
+                len(list(dirs.done.iterdir())) + len(list(dirs.failed.iterdir())) == 20
+            )
+
+        wait_for(all_done, 240, "all 20 packets to reach done/", proc, log)
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 0, log.read_text()
+
+    # none lost: every packet sits in done/ under its own name
+    assert sorted(p.name for p in dirs.done.iterdir()) == sorted(expected)
+    assert not any(dirs.failed.iterdir())
+    # each distinct packet processed exactly once, across the kill and the restart
+    runs = stored_runs(data_dir)
+    distinct = set(expected.values())
+    assert len(distinct) == 19  # the copy shares packet 1's hash
+    assert runs == {h: 1 for h in distinct}
+    # every distinct packet has its outputs
+    for name, digest in expected.items():
+        if name == copy.name:
+            continue
+        packet_id = Path(name).stem if (dirs.done / name).is_file() else name
+        packet_id = packet_id.replace(" ", "_")
+        assert (out / packet_id / "result.json").is_file(), f"no result for {name}"
+    text = log.read_text()
+    assert "集群01_副本" not in {p.name for p in out.iterdir()}
+    assert "跳过 集群01 副本.docx" in text  # the copy was recognised, with one log line
+    assert "Traceback" not in text
+    if in_flight:
+        assert f"恢复上次中断的申报材料：{in_flight[0]}" in text
+
+
+def test_stability_waits_for_the_quiet_period(tmp_path: Path):
+    now = [0.0]
+    tracker = StabilityTracker(quiet_seconds=2.0, clock=lambda: now[0])
+    packet = tmp_path / "p.docx"
+    packet.write_bytes(b"one")
+    assert tracker.ready(tmp_path) == []  # first sight starts the clock
+    now[0] = 1.0
+    assert tracker.ready(tmp_path) == []
+    with packet.open("ab") as fh:  # it grows: the clock restarts
+        fh.write(b" two")
+    now[0] = 2.5
+    assert tracker.ready(tmp_path) == []
+    now[0] = 4.0
+    assert tracker.ready(tmp_path) == []
+    now[0] = 4.6
+    assert tracker.ready(tmp_path) == ["p.docx"]
+    tracker.touch("p.docx")  # an event counts as a change even when size and mtime look the same
+    now[0] = 5.0
+    assert tracker.ready(tmp_path) == []
+
+
+def test_folder_is_stable_only_when_no_file_in_it_changes(tmp_path: Path):
+    folder = tmp_path / "集群 A"
+    (folder / "sub").mkdir(parents=True)
+    first = signature(folder)
+    (folder / "sub" / "a.pdf").write_bytes(b"x")
+    second = signature(folder)
+    assert first != second
+    (folder / "sub" / "a.pdf").write_bytes(b"xy")
+    assert signature(folder) != second
+    now = [0.0]
+    tracker = StabilityTracker(quiet_seconds=1.0, clock=lambda: now[0])
+    (tmp_path / "空文件夹").mkdir()
+    tracker.ready(tmp_path)
+    now[0] = 5.0
+    assert tracker.ready(tmp_path) == ["集群 A"]  # the empty folder waits for files
+
+
+def test_free_name_never_overwrites(tmp_path: Path):
+    (tmp_path / "a.pdf").write_bytes(b"")
+    (tmp_path / "a~2.pdf").write_bytes(b"")
+    (tmp_path / "folder").mkdir()
+    assert free_name("a.pdf", tmp_path) == "a~3.pdf"
+    assert free_name("folder", tmp_path) == "folder~2"
+    assert free_name("new.docx", tmp_path) == "new.docx"
