@@ -24,9 +24,9 @@ class Settings(BaseSettings):
 
     # OCR
     ocr_engine: str = "tesseract"  # "tesseract" | "rapidocr"
-    ocr_lang: str = "chi_sim+eng"
-    ocr_dpi: int = 300
-    ocr_psm: int = 3
+    ocr_lang: str = "chi_sim"  # measured: benchmarks/ocr_tuning.md
+    ocr_dpi: int = 300  # measured: benchmarks/ocr_tuning.md
+    ocr_psm: int = 3  # measured: benchmarks/ocr_tuning.md
     ocr_confidence_floor: float = 60.0  # mean word confidence below this → OCR_LOW_CONFIDENCE
     ocr_page_timeout_s: float = 120.0
     workers: int = 2  # processes for OCR

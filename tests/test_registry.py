@@ -217,7 +217,7 @@ def test_cache_key_depends_on_reading_settings_only(tmp_path: Path) -> None:
     base = Settings(data_dir=tmp_path / "a")
     same = Settings(data_dir=tmp_path / "b", workers=8, ruleset="2022")
     assert cache.cache_key("ab" * 32, "docx-1", base) == cache.cache_key("ab" * 32, "docx-1", same)
-    for change in ({"ocr_engine": "rapidocr"}, {"ocr_lang": "chi_sim"}, {"ocr_dpi": 200}, {"ocr_psm": 6}):
+    for change in ({"ocr_engine": "rapidocr"}, {"ocr_lang": "chi_sim+eng"}, {"ocr_dpi": 200}, {"ocr_psm": 6}):
         assert cache.cache_key("ab" * 32, "docx-1", base) != cache.cache_key("ab" * 32, "docx-1", base.model_copy(update=change))
     assert cache.cache_key("ab" * 32, "docx-1", base) != cache.cache_key("ab" * 32, "docx-2", base)
 

@@ -1,0 +1,539 @@
+"""The OCR seam: an engine protocol, the engines by name, and `ocr_image`.
+
+`ocr_image` turns one page image into a `Page` of lines: it straightens a slight
+skew, erases dot leaders (a 目录's "......"), turns a page lying on its side
+upright (asking the engine only when the first pass looks wrong), groups words
+into visual lines, joins table columns with a tab, and maps every box back to
+PDF points in the frame of the image it was given (px·72/dpi), so provenance
+points at the page as the reviewer sees it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from typing import Callable, Hashable, Protocol, Sequence
+
+import numpy as np
+from PIL import Image
+
+from extractors import tesseract
+from pipeline.document import Line, Page, Provenance, ReadMethod
+from pipeline.errors import UsageError
+from pipeline.result import Evidence, Finding, FindingCode, Severity
+
+# ---------------------------------------------------------------- engine seam
+
+PixelBox = tuple[float, float, float, float]
+"""(x0, top, x1, bottom) in pixels of the image the engine was given."""
+
+
+class OcrError(Exception):
+    """The engine could not read the image."""
+
+
+class OcrTimeout(OcrError):
+    """The engine ran out of the time allowed for the page."""
+
+
+@dataclass(frozen=True)
+class OcrWord:
+    text: str
+    box: PixelBox
+    confidence: float  # 0..100
+    line_key: Hashable | None = None  # the engine's own line id, when it has one
+
+
+class OcrEngine(Protocol):
+    name: str
+
+    def recognize(
+        self, image: Image.Image, dpi: float, timeout_s: float | None = None, uniform_block: bool = False
+    ) -> list[OcrWord]:
+        """Words of the image with pixel boxes and confidence.
+
+        `uniform_block`: the page is one block of text lines (a 目录), so short
+        items far to the right (page numbers) belong to their lines.
+        """
+        ...
+
+    def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:
+        """Degrees (0/90/180/270) to turn the image counter-clockwise to make it upright; None if unknown."""
+        ...
+
+
+@dataclass
+class TesseractEngine:
+    """Tesseract through `extractors.tesseract`; the default engine."""
+
+    lang: str = "chi_sim+eng"
+    psm: int = 3
+    name: str = "tesseract"
+    min_orientation_confidence: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "TesseractEngine":
+        return cls(lang=settings.ocr_lang, psm=settings.ocr_psm)
+
+    def recognize(
+        self, image: Image.Image, dpi: float, timeout_s: float | None = None, uniform_block: bool = False
+    ) -> list[OcrWord]:
+        # psm 3 drops a 目录's lone page numbers as noise; psm 6 keeps them (benchmarks/ocr_tuning.md)
+        psm = 6 if uniform_block else self.psm
+        try:
+            words = tesseract.recognize_words(image, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s)
+        except tesseract.TesseractTimeout as e:
+            raise OcrTimeout(str(e)) from e
+        except tesseract.TesseractError as e:
+            raise OcrError(str(e)) from e
+        return [
+            OcrWord(
+                text=w.text,
+                box=(w.left, w.top, w.left + w.width, w.top + w.height),
+                confidence=w.confidence,
+                line_key=w.line_key,
+            )
+            for w in words
+        ]
+
+    def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:
+        try:
+            osd = tesseract.detect_orientation(image, dpi=round(dpi), timeout_s=timeout_s)
+        except tesseract.TesseractTimeout as e:
+            raise OcrTimeout(str(e)) from e
+        except tesseract.TesseractError as e:
+            raise OcrError(str(e)) from e
+        if osd is None or osd.orientation_confidence < self.min_orientation_confidence:
+            return None
+        # Tesseract's "Rotate" is clockwise; PIL turns counter-clockwise.
+        return (360 - osd.rotate) % 360
+
+
+EngineFactory = Callable[[object], OcrEngine]
+
+
+def _rapidocr_engine(settings) -> OcrEngine:
+    # imported on demand: extractors.rapidocr_engine imports this module, and its
+    # ONNX models cost ~100 MB that a Tesseract run should not pay
+    from extractors.rapidocr_engine import RapidOcrEngine
+
+    return RapidOcrEngine.from_settings(settings)
+
+
+OCR_ENGINES: dict[str, EngineFactory] = {
+    "tesseract": TesseractEngine.from_settings,
+    "rapidocr": _rapidocr_engine,  # a further engine plugs in here the same way
+}
+
+
+def engine_for(settings) -> OcrEngine:
+    try:
+        factory = OCR_ENGINES[settings.ocr_engine]
+    except KeyError:
+        known = "、".join(sorted(OCR_ENGINES))
+        raise UsageError(f"未知的 OCR 引擎“{settings.ocr_engine}”，可选：{known}") from None
+    return factory(settings)
+
+
+# ---------------------------------------------------------------- text helpers
+
+_CJK_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CJK_WIDE = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+_CJK_PUNCT = r"\u3000-\u303f\uff00-\uffef"
+_SPACE_BETWEEN_CJK = re.compile(
+    rf"(?<=[{_CJK_WIDE}])[ \u00a0]+(?=[{_CJK_WIDE}])"  # between two CJK characters
+    rf"|(?<=[{_CJK_PUNCT}])[ \u00a0]+|[ \u00a0]+(?=[{_CJK_PUNCT}])"  # beside full-width punctuation
+    rf"|(?<=[{_CJK_WIDE}])[ \u00a0]+(?=[:;,!?()\[\]])|(?<=[:;,!?()\[\]])[ \u00a0]+(?=[{_CJK_WIDE}])"  # "名称 : 值"
+    rf"|(?<=[(\[])[ \u00a0]+|[ \u00a0]+(?=[)\]])"  # "( 参与 )"
+)
+_IS_CJK_WIDE = re.compile(rf"[{_CJK_WIDE}]")
+
+
+def is_cjk_wide(char: str) -> bool:
+    """A CJK ideograph, CJK punctuation or full-width form: no space belongs next to it."""
+    return bool(_IS_CJK_WIDE.fullmatch(char))
+
+
+def count_cjk_ideographs(text: str) -> int:
+    return len(_CJK_IDEOGRAPH.findall(text))
+
+
+def collapse_cjk_spaces(text: str) -> str:
+    """Remove spaces between two CJK characters and beside full-width punctuation;
+    keep those in Latin text and numbers ("ZL 2021 1 0234567.X")."""
+    return _SPACE_BETWEEN_CJK.sub("", text)
+
+
+@dataclass(frozen=True)
+class PlacedWord:
+    """A word with its box, in whatever unit the caller uses (pixels or points)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float | None = None
+
+    @property
+    def height(self) -> float:
+        return self.bottom - self.top
+
+
+def join_words(words: Sequence[PlacedWord], tab_gap_factor: float = 2.0) -> str:
+    """Join one visual line's words (sorted by x): a tab across a column-sized gap,
+    nothing between two CJK characters, a space otherwise."""
+    if not words:
+        return ""
+    heights = sorted(w.height for w in words if w.height > 0)
+    char_size = heights[len(heights) // 2] if heights else 10.0
+    parts = [words[0].text]
+    for before, after in zip(words, words[1:]):
+        gap = after.x0 - before.x1
+        if gap > tab_gap_factor * char_size:
+            parts.append("\t")
+        elif not (is_cjk_wide(before.text[-1]) and is_cjk_wide(after.text[0])):
+            parts.append(" ")
+        parts.append(after.text)
+    return collapse_cjk_spaces("".join(parts))
+
+
+def group_rows(units: Sequence[Sequence[PlacedWord]], min_overlap: float = 0.5) -> list[list[PlacedWord]]:
+    """Merge word groups (an engine's lines, or single words) into visual rows.
+
+    Two groups share a row when their vertical extents overlap by at least
+    `min_overlap` of the smaller height: table cells that an engine read as
+    separate blocks come back together as one row of columns.
+    """
+    boxed = [
+        (min(w.top for w in u), max(w.bottom for w in u), list(u)) for u in units if u
+    ]
+    boxed.sort(key=lambda b: (b[0] + b[1]) / 2)
+    rows: list[tuple[float, float, list[PlacedWord]]] = []
+    for top, bottom, members in boxed:
+        for i, (r_top, r_bottom, r_members) in enumerate(rows[-3:], start=max(0, len(rows) - 3)):
+            overlap = min(bottom, r_bottom) - max(top, r_top)
+            smaller = max(1e-6, min(bottom - top, r_bottom - r_top))
+            if overlap / smaller >= min_overlap:
+                rows[i] = (min(top, r_top), max(bottom, r_bottom), r_members + members)
+                break
+        else:
+            rows.append((top, bottom, members))
+    return [sorted(members, key=lambda w: w.x0) for _, _, members in rows]
+
+
+# ---------------------------------------------------------------- geometry
+
+
+@dataclass(frozen=True)
+class _Turn:
+    """One counter-clockwise rotation (PIL convention, expand=True) applied to the image."""
+
+    degrees: float
+    before: tuple[int, int]  # image size before the turn
+    after: tuple[int, int]
+
+    def to_before(self, x: float, y: float) -> tuple[float, float]:
+        a = math.radians(self.degrees)
+        dx, dy = x - self.after[0] / 2, y - self.after[1] / 2
+        return (
+            self.before[0] / 2 + dx * math.cos(a) - dy * math.sin(a),
+            self.before[1] / 2 + dx * math.sin(a) + dy * math.cos(a),
+        )
+
+
+def _turn(image: Image.Image, degrees: float) -> tuple[Image.Image, _Turn]:
+    exact = {90: Image.Transpose.ROTATE_90, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_270}
+    if degrees in exact:
+        turned = image.transpose(exact[int(degrees)])
+    else:
+        turned = image.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    return turned, _Turn(degrees, image.size, turned.size)
+
+
+def box_to_original(box: PixelBox, turns: Sequence[_Turn], size: tuple[int, int]) -> PixelBox:
+    """Map a box found on the turned image back onto the image as given."""
+    corners = [(box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])]
+    for turn in reversed(turns):
+        corners = [turn.to_before(x, y) for x, y in corners]
+    xs = [min(max(x, 0.0), size[0]) for x, _ in corners]
+    ys = [min(max(y, 0.0), size[1]) for _, y in corners]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+def estimate_skew(gray: Image.Image, max_degrees: float = 5.0, work_width: int = 800) -> float:
+    """Degrees to turn the page counter-clockwise so that its text lines run level.
+
+    Projection profile on a downscaled, binarised copy: ink rows are sharpest
+    (highest sum of squared row counts) at the right angle.
+    """
+    scale = min(1.0, work_width / max(1, gray.width))
+    small = gray if scale == 1.0 else gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
+    pixels = np.asarray(small, dtype=np.uint8)
+    threshold = min(160, int(pixels.mean()) - 30)
+    ys, xs = np.nonzero(pixels < threshold)
+    if len(xs) < 200:
+        return 0.0
+    xs = xs - small.width / 2
+    ys = ys - small.height / 2
+
+    def sharpness(degrees: float) -> float:
+        a = math.radians(degrees)
+        # floor into 2-px bins (np.round would pair up rows at .5 and favour 0°)
+        projected = np.floor((-xs * math.sin(a) + ys * math.cos(a)) / 2.0).astype(np.int64)
+        counts = np.bincount(projected - projected.min())
+        return float(np.dot(counts, counts))
+
+    coarse = np.arange(-max_degrees, max_degrees + 1e-9, 0.5)
+    best = max(coarse, key=sharpness)
+    fine = np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1)
+    return float(round(max(fine, key=sharpness), 2))
+
+
+def _box_count(mask: np.ndarray, half: int) -> np.ndarray:
+    """True pixels in the (2·half+1)² box around each pixel (clipped at the edges), via an integral image."""
+    height, width = mask.shape
+    integral = np.zeros((height + 2 * half + 2, width + 2 * half + 2), dtype=np.int32)
+    inner = integral[half + 1: half + 1 + height, half + 1: half + 1 + width]
+    np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=inner)
+    integral[half + 1 + height:, :] = integral[half + height: half + 1 + height, :]  # clip below and right
+    integral[:, half + 1 + width:] = integral[:, half + width: half + 1 + width]
+    size = 2 * half + 1
+    return (integral[size: size + height, size: size + width] - integral[:height, size: size + width]
+            - integral[size: size + height, :width] + integral[:height, :width])
+
+
+def _row_count(mask: np.ndarray, half: int) -> np.ndarray:
+    """True pixels within `half` pixels to the left or right on the same row."""
+    height, width = mask.shape
+    running = np.zeros((height, width + 2 * half + 2), dtype=np.int32)
+    np.cumsum(mask, axis=1, dtype=np.int32, out=running[:, half + 1: half + 1 + width])
+    running[:, half + 1 + width:] = running[:, half + width: half + 1 + width]
+    return running[:, 2 * half + 1: 2 * half + 1 + width] - running[:, :width]
+
+
+def _leader_pixels(gray: Image.Image, dpi: float) -> np.ndarray:
+    """Ink pixels that belong to dot leaders: small isolated blobs repeating along a line."""
+    scale = dpi / 300.0
+    pixels = np.asarray(gray)
+    ink = pixels < min(160, int(pixels.mean()) - 30)
+    inner, ring = max(2, round(5 * scale)), 2
+    in_box = _box_count(ink, inner)
+    isolated = ink & (_box_count(ink, inner + ring) == in_box) & (in_box <= 0.5 * (2 * inner + 1) ** 2)
+    if not isolated.any():
+        return isolated
+    near_dot = _row_count(isolated, max(3, round(15 * scale))) > 0  # leader dots sit up to ~30 px apart
+    span = max(10, round(40 * scale))
+    in_run = _row_count(near_dot, span) == 2 * span + 1  # dots all along a stretch of line
+    return isolated & (_row_count(in_run, span) > 0)
+
+
+def remove_leader_dots(gray: Image.Image, dpi: float) -> tuple[Image.Image, bool]:
+    """Erase dot leaders ("标题 ........ 3") before OCR.
+
+    Tesseract reads a row of dots as a string of made-up characters and garbles
+    the heading beside it; on a scanned 目录 page this took the error rate from
+    33 % to under 2 % (benchmarks/ocr_tuning.md). A leader is a run of small
+    isolated blobs (nothing else in a ring around them) along a line; punctuation
+    inside text touches its neighbours or stands alone, so it stays. A half-size
+    copy is checked first (a quarter of the work) and the page is cleaned at full
+    size only when it has leaders. Returns the image and whether it had leaders.
+    """
+    if dpi >= 250 and not _leader_pixels(gray.reduce(2), dpi / 2).any():
+        return gray, False
+    leaders = _leader_pixels(gray, dpi)
+    if not leaders.any():
+        return gray, False
+    erase = Image.fromarray(((_box_count(leaders, 2) > 0) * 255).astype(np.uint8))
+    cleaned = gray.copy()
+    cleaned.paste(255, mask=erase)
+    return cleaned, True
+
+
+# ---------------------------------------------------------------- ocr_image
+
+
+OSD_DPI = 150
+
+
+@dataclass
+class _Pass:
+    image: Image.Image
+    turns: list[_Turn]
+    words: list[OcrWord]
+
+    @property
+    def mean_confidence(self) -> float | None:
+        return sum(w.confidence for w in self.words) / len(self.words) if self.words else None
+
+    @property
+    def score(self) -> float:
+        """Characters read, weighted by confidence: a page read on its side scores low."""
+        return sum(len(w.text) * w.confidence for w in self.words)
+
+
+def vertical_line_share(words: Sequence[OcrWord]) -> float:
+    """Share of characters in engine lines that run top-to-bottom.
+
+    Read on its side, a Chinese page still gives confident characters (Tesseract
+    reads them as vertical text), but its lines come out taller than wide.
+    """
+    units: dict[Hashable, list[OcrWord]] = {}
+    for index, word in enumerate(words):
+        units.setdefault(word.line_key if word.line_key is not None else index, []).append(word)
+    vertical = total = 0
+    for unit in units.values():
+        chars = sum(len(w.text) for w in unit)
+        total += chars
+        width = max(w.box[2] for w in unit) - min(w.box[0] for w in unit)
+        height = max(w.box[3] for w in unit) - min(w.box[1] for w in unit)
+        if len(unit) >= 2 and height > 1.5 * width:
+            vertical += chars
+    return vertical / total if total else 0.0
+
+
+def _looks_wrong(ocr_pass: _Pass, settings) -> bool:
+    """Worth asking for the orientation: low confidence, lines running top-to-bottom,
+    or no Chinese where Chinese is expected."""
+    mean = ocr_pass.mean_confidence
+    if mean is None:
+        return False  # a blank page: nothing to turn
+    text = "".join(w.text for w in ocr_pass.words)
+    expects_chinese = "chi" in settings.ocr_lang
+    cjk_share = count_cjk_ideographs(text) / max(1, len(text))
+    return (
+        mean < settings.ocr_confidence_floor
+        or vertical_line_share(ocr_pass.words) > 0.3
+        or (expects_chinese and cjk_share < 0.3)
+    )
+
+
+def _remaining(deadline: float) -> float:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise OcrTimeout("page time limit reached")
+    return left
+
+
+def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, deadline: float) -> _Pass:
+    """Deskew, clean and read; if that reads like a page on its side, turn it as OSD says and keep the better pass."""
+    turns: list[_Turn] = []
+    image = gray
+    skew = estimate_skew(image)
+    if abs(skew) >= 0.2:
+        image, turn = _turn(image, skew)
+        turns.append(turn)
+    image, has_leaders = remove_leader_dots(image, dpi)
+    first = _Pass(image, turns, engine.recognize(image, dpi, _remaining(deadline), uniform_block=has_leaders))
+    if not _looks_wrong(first, settings):
+        return first
+    # OSD at 150 dpi: as sure as at 300 dpi on these pages, in about 60 % of the time
+    # (benchmarks/ocr_tuning.md).
+    osd_scale = min(1.0, OSD_DPI / dpi)
+    osd_image = image if osd_scale == 1.0 else image.resize(
+        (max(1, round(image.width * osd_scale)), max(1, round(image.height * osd_scale))), Image.Resampling.LANCZOS
+    )
+    rotation = engine.detect_rotation(osd_image, dpi * osd_scale, _remaining(deadline))
+    if not rotation:
+        return first
+    upright, turn = _turn(image, rotation)
+    upright_turns = turns + [turn]
+    skew = estimate_skew(upright)
+    if abs(skew) >= 0.2:
+        upright, turn = _turn(upright, skew)
+        upright_turns.append(turn)
+    upright, has_leaders = remove_leader_dots(upright, dpi)
+    second = _Pass(upright, upright_turns,
+                   engine.recognize(upright, dpi, _remaining(deadline), uniform_block=has_leaders))
+    return max((first, second), key=_preference)
+
+
+def _preference(ocr_pass: _Pass) -> tuple[bool, float]:
+    """Lines that run across the page first (a page read on its side can score high), then the score."""
+    return (vertical_line_share(ocr_pass.words) <= 0.3, ocr_pass.score)
+
+
+def _lines_from_pass(ocr_pass: _Pass, size: tuple[int, int], dpi: float, file_name: str, page_no: int) -> list[Line]:
+    """Lines grouped and ordered on the upright image; their boxes mapped back to the page as given."""
+    units: dict[Hashable, list[PlacedWord]] = {}
+    for index, word in enumerate(ocr_pass.words):
+        placed = PlacedWord(word.text, *word.box, confidence=word.confidence)
+        key = word.line_key if word.line_key is not None else ("word", index)
+        units.setdefault(key, []).append(placed)
+    to_points = 72.0 / dpi
+    lines: list[Line] = []
+    for row in group_rows(list(units.values())):  # reading order on the upright image
+        text = join_words(row).strip()
+        if not text:
+            continue
+        upright_box = (min(w.x0 for w in row), min(w.top for w in row), max(w.x1 for w in row), max(w.bottom for w in row))
+        box = box_to_original(upright_box, ocr_pass.turns, size)
+        confidences = [w.confidence for w in row if w.confidence is not None]
+        heights = sorted(w.height for w in row)
+        lines.append(
+            Line(
+                text=text,
+                prov=Provenance(
+                    file=file_name,
+                    page=page_no,
+                    bbox=tuple(round(v * to_points, 2) for v in box),
+                    method=ReadMethod.OCR,
+                    confidence=round(sum(confidences) / len(confidences), 1) if confidences else None,
+                ),
+                font_size=round(heights[len(heights) // 2] * to_points, 1),
+            )
+        )
+    return lines
+
+
+def page_failure(file_name: str, page_no: int, reason: str) -> Finding:
+    """A page that could not be read: the rest of the file still counts."""
+    return Finding(
+        code=FindingCode.FILE_UNREADABLE,
+        severity=Severity.ERROR,
+        message=f"文件“{file_name}”第{page_no}页无法识别：{reason}。",
+        evidence=[Evidence.for_file(file_name, reason, page=page_no)],
+    )
+
+
+def ocr_image(
+    image: Image.Image,
+    file_name: str,
+    page_no: int,
+    settings,
+    dpi: float | None = None,
+    engine: OcrEngine | None = None,
+) -> tuple[Page, list[Finding]]:
+    """OCR one page image into a `Page` (points = px·72/dpi); failures become findings."""
+    dpi = float(dpi or settings.ocr_dpi)
+    engine = engine or engine_for(settings)
+    size = image.size
+    page = Page(number=page_no, width=round(size[0] * 72 / dpi, 2), height=round(size[1] * 72 / dpi, 2),
+                method=ReadMethod.OCR)
+    deadline = time.monotonic() + settings.ocr_page_timeout_s
+    try:
+        ocr_pass = _read_upright(image.convert("L"), dpi, engine, settings, deadline)
+    except OcrTimeout:
+        reason = f"文字识别超时（超过{settings.ocr_page_timeout_s:g}秒）"
+        return page, [page_failure(file_name, page_no, reason)]
+    except OcrError as e:
+        return page, [page_failure(file_name, page_no, f"文字识别失败（{e}）")]
+    page.blocks = list(_lines_from_pass(ocr_pass, size, dpi, file_name, page_no))
+    mean = ocr_pass.mean_confidence
+    page.ocr_confidence = round(mean, 1) if mean is not None else None
+    findings: list[Finding] = []
+    if mean is not None and mean < settings.ocr_confidence_floor:
+        findings.append(
+            Finding(
+                code=FindingCode.OCR_LOW_CONFIDENCE,
+                severity=Severity.WARNING,
+                message=(
+                    f"文件“{file_name}”第{page_no}页的文字识别平均置信度为{mean:.0f}，"
+                    f"低于{settings.ocr_confidence_floor:g}，识别内容可能有误，请人工核对。"
+                ),
+                evidence=[Evidence.for_file(file_name, f"平均识别置信度 {mean:.1f}", page=page_no)],
+            )
+        )
+    return page, findings

@@ -1,0 +1,117 @@
+"""The one module that knows Tesseract's command line.
+
+Everything else talks to `extractors.ocr`; this wrapper builds the arguments,
+runs Tesseract through pytesseract and turns its failures into
+`TesseractError` / `TesseractTimeout`, like OCRmyPDF's `_exec/tesseract.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytesseract
+from PIL import Image
+
+# Tesseract's OpenMP threads fight each other when pages run side by side:
+# unset, a page takes 9-11 s on two cores; with one thread, ~2 s (shared/notes.md).
+# pytesseract hands os.environ to the subprocess, so this is where it is set.
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+
+class TesseractError(Exception):
+    """Tesseract ran and failed (bad image, missing language data, crash)."""
+
+
+class TesseractTimeout(TesseractError):
+    """Tesseract did not finish within the time allowed and was killed."""
+
+
+@dataclass(frozen=True)
+class TesseractWord:
+    """One word of `image_to_data` output, in pixels of the image given."""
+
+    text: str
+    left: int
+    top: int
+    width: int
+    height: int
+    confidence: float  # 0..100
+    line_key: tuple[int, int, int]  # (block, paragraph, line) as Tesseract numbered them
+
+
+@dataclass(frozen=True)
+class TesseractOrientation:
+    rotate: int  # degrees to turn the image counter-clockwise so that text is upright
+    orientation_confidence: float
+    script: str
+
+
+def _image_file(image: Image.Image, folder: str) -> str:
+    """Write the image uncompressed: PNG encoding of a 300-dpi page costs more than the read."""
+    path = Path(folder) / "page.pnm"
+    image.convert("L").save(path, format="PPM")
+    return str(path)
+
+
+def _run(func, image: Image.Image, timeout_s: float | None, **kwargs):
+    timeout = 0 if timeout_s is None else max(1, int(round(timeout_s)))
+    with tempfile.TemporaryDirectory(prefix="tess-") as folder:
+        try:
+            return func(_image_file(image, folder), timeout=timeout, **kwargs)
+        except RuntimeError as e:
+            if "timeout" in str(e).lower():
+                raise TesseractTimeout(f"Tesseract exceeded {timeout} s") from e
+            raise TesseractError(str(e)) from e
+        except pytesseract.TesseractError as e:
+            raise TesseractError(f"Tesseract failed ({e.status}): {e.message}") from e
+        except pytesseract.TesseractNotFoundError as e:
+            raise TesseractError("tesseract is not installed or not on PATH") from e
+
+
+def recognize_words(
+    image: Image.Image, *, lang: str, psm: int, dpi: int, timeout_s: float | None = None
+) -> list[TesseractWord]:
+    """Words with pixel boxes and confidence (`tesseract … tsv`), empty entries dropped."""
+    config = f"--psm {int(psm)} --dpi {int(dpi)}"
+    data = _run(pytesseract.image_to_data, image, timeout_s, lang=lang, config=config,
+                output_type=pytesseract.Output.DICT)
+    words: list[TesseractWord] = []
+    for i, text in enumerate(data["text"]):
+        text = (text or "").strip()
+        confidence = float(data["conf"][i])
+        if not text or confidence < 0:
+            continue
+        words.append(
+            TesseractWord(
+                text=text,
+                left=int(data["left"][i]),
+                top=int(data["top"][i]),
+                width=int(data["width"][i]),
+                height=int(data["height"][i]),
+                confidence=confidence,
+                line_key=(int(data["block_num"][i]), int(data["par_num"][i]), int(data["line_num"][i])),
+            )
+        )
+    return words
+
+
+def detect_orientation(image: Image.Image, *, dpi: int, timeout_s: float | None = None) -> TesseractOrientation | None:
+    """Orientation and script detection (`--psm 0`); None when there is too little text to tell."""
+    config = f"--psm 0 --dpi {int(dpi)}"
+    try:
+        osd = _run(pytesseract.image_to_osd, image, timeout_s, config=config, output_type=pytesseract.Output.DICT)
+    except TesseractTimeout:
+        raise
+    except TesseractError as e:
+        # "Too few characters" / "Invalid resolution": no orientation, not a page failure.
+        if "too few characters" in str(e).lower() or "0 dpi" in str(e).lower():
+            return None
+        raise
+    return TesseractOrientation(
+        rotate=int(osd.get("rotate", 0)) % 360,
+        orientation_confidence=float(osd.get("orientation_conf", 0.0)),
+        script=str(osd.get("script", "")),
+    )
