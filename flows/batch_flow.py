@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.packet_flow import _log_completion, _log_failure, process_packet_flow, publish_findings
-from pipeline import __version__
+from pipeline import CODE_VERSION
 from pipeline.batch import PacketFailure, PacketOutcome, describe, inbox_packets, process_one
 from pipeline.result import PacketResult
 from pipeline.settings import Settings, get_settings
@@ -119,7 +119,7 @@ def nightly_flow(out_dir: Path, settings: Settings | None = None) -> list[Packet
     logger = get_run_logger()
     store = ResultStore.from_settings(settings)
     try:
-        stale = store.stale_packets(requested_ruleset(settings), __version__)
+        stale = store.stale_packets(requested_ruleset(settings), CODE_VERSION)
         current = {r.packet_id: r for r in store.stored_packets()}
     finally:
         store.close()

@@ -27,9 +27,9 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging.loggers import flow_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline import __version__
+from pipeline import CODE_VERSION
 from pipeline.document import FileKind, SourceDocument
-from pipeline.driver import StageTimer
+from pipeline.driver import StageTimer, assemble_result
 from pipeline.packet import LoadedPacket, PacketMember
 from pipeline.result import Finding, PacketResult
 from pipeline.settings import Settings, get_settings
@@ -62,12 +62,12 @@ def docs_content_key(docs: list[SourceDocument]) -> str:
 
 def member_cache_key(_ctx, inputs: dict[str, Any]) -> str:
     member: PacketMember = inputs["member"]
-    return _sha("read", member.sha256, reader_fingerprint(inputs["settings"]), __version__)
+    return _sha("read", member.sha256, reader_fingerprint(inputs["settings"]), CODE_VERSION)
 
 
 def ocr_page_cache_key(_ctx, inputs: dict[str, Any]) -> str:
     member: PacketMember = inputs["member"]
-    return _sha("ocr", member.sha256, str(inputs["page_no"]), reader_fingerprint(inputs["settings"]), __version__)
+    return _sha("ocr", member.sha256, str(inputs["page_no"]), reader_fingerprint(inputs["settings"]), CODE_VERSION)
 
 
 def docs_cache_key(stage: str):
@@ -75,7 +75,7 @@ def docs_cache_key(stage: str):
 
     def key(_ctx, inputs: dict[str, Any]) -> str:
         ruleset = inputs.get("ruleset")
-        return _sha(stage, inputs["docs_key"], getattr(ruleset, "name", "") or "", __version__)
+        return _sha(stage, inputs["docs_key"], getattr(ruleset, "name", "") or "", CODE_VERSION)
 
     return key
 
@@ -317,26 +317,6 @@ def _log_completion(flow_, flow_run, state) -> None:
 
 
 # the flow --------------------------------------------------------------------
-
-
-def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, ruleset, findings, intro) -> PacketResult:
-    """The same `PacketResult` that `pipeline.driver.analyse` builds (keep the two in step)."""
-    from pipeline.driver import _section_result, file_entries
-
-    result = PacketResult(
-        packet_id=packet.packet_id,
-        ruleset=ruleset.name,
-        files=file_entries(packet, docs),
-        cover=index.cover,
-        sections=[_section_result(s) for s in index.sections],
-        indicators=indicators,
-        lists=lists,
-        findings=findings,
-        code_version=__version__,
-    )
-    result.status = result.compute_status()
-    result.intro = intro
-    return result
 
 
 @flow(

@@ -35,7 +35,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from pipeline import __version__
+from pipeline import CODE_VERSION
 from pipeline.batch import (
     PacketFailure,
     PacketOutcome,
@@ -237,7 +237,7 @@ class Watcher:
         """
         started = time.perf_counter()
         digest = packet_hash(path)
-        prior = self.store.latest_for(digest, self.ruleset_key, __version__)
+        prior = self.store.latest_for(digest, self.ruleset_key, CODE_VERSION)
         if prior is not None and not prior.completed and retry_failed:
             log.info("重新处理 %s：相同内容上次处理失败（%s）", path.name, prior.reason)
         elif prior is not None:

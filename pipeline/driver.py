@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import CODE_VERSION
 from pipeline.packet import LoadedPacket, load_packet
 from pipeline.result import FileEntry, PacketResult
 from pipeline.settings import Settings
@@ -74,23 +74,29 @@ def analyse(packet: LoadedPacket, docs, read_findings, settings: Settings, timer
     with timer.stage("checks"):
         ruleset = choose_ruleset(settings.ruleset, index.cover)
         findings = list(read_findings) + check_packet(index, indicators, lists, ruleset)
+    intro = draft_intro(docs, index=index, indicators=indicators)
+    return assemble_result(packet, docs, index, indicators, lists, ruleset, findings, intro)
+
+
+def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, ruleset, findings, intro) -> PacketResult:
+    """The contract result from the stages' outputs (the driver and the Prefect flow share it)."""
     result = PacketResult(
         packet_id=packet.packet_id,
         ruleset=ruleset.name,
         files=file_entries(packet, docs),
         cover=index.cover,
-        sections=[_section_result(s) for s in index.sections],
+        sections=[section_result(s) for s in index.sections],
         indicators=indicators,
         lists=lists,
         findings=findings,
-        code_version=__version__,
+        code_version=CODE_VERSION,
+        intro=intro,
     )
     result.status = result.compute_status()
-    result.intro = draft_intro(docs, index=index, indicators=indicators)
     return result
 
 
-def _section_result(span):
+def section_result(span):
     from pipeline.result import SectionResult
 
     return SectionResult(

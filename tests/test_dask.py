@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 import flows  # noqa: F401  (Prefect's environment first)
-from prefect.testing.utilities import prefect_test_harness
 from prefect_dask import DaskTaskRunner
 
 from flows.packet_flow import process_packet_flow
@@ -16,10 +15,7 @@ from pipeline.settings import Settings
 from test_watcher import tiny_docx
 
 
-@pytest.fixture(scope="module", autouse=True)
-def prefect_server():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 def test_packet_flow_on_a_local_dask_cluster(tmp_path: Path):

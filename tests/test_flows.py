@@ -17,8 +17,6 @@ import pytest
 import flows  # noqa: F401  (Prefect's environment first)
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
-from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 
 from flows.batch_flow import batch_flow, nightly_flow
 from flows.deployments import build_deployments
@@ -40,13 +38,7 @@ from pipeline.store import ResultStore
 from test_watcher import tiny_docx
 
 
-@pytest.fixture(scope="session", autouse=True)
-def prefect_server(tmp_path_factory):
-    """A temporary Prefect server, and task results stored in a temporary folder (no stale cache)."""
-    storage = tmp_path_factory.mktemp("prefect-storage")
-    with prefect_test_harness(server_startup_timeout=120):
-        with temporary_settings(updates={PREFECT_LOCAL_STORAGE_PATH: storage}):
-            yield
+pytestmark = pytest.mark.usefixtures("prefect_server")
 
 
 @pytest.fixture(scope="module")
