@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import CODE_VERSION
 from pipeline.packet import packet_id_for
 from pipeline.result import PacketResult
 from pipeline.settings import Settings
@@ -155,7 +155,7 @@ def process_one(
         return PacketFailure(packet_id=packet_id, reason=one_line_reason(exc))
 
     if store is not None and use_cache and settings.use_cache:
-        cached = reuse_cached(store.latest_for(digest, ruleset_key, __version__), packet_id, out_dir)
+        cached = reuse_cached(store.latest_for(digest, ruleset_key, CODE_VERSION), packet_id, out_dir)
         if cached is not None:
             log.info("packet %s unchanged (%s…): stored result reused", packet_id, digest[:12])
             return cached
@@ -170,7 +170,7 @@ def process_one(
                 packet_id=packet_id,
                 packet_hash=digest,
                 ruleset_requested=ruleset_key,
-                code_version=__version__,
+                code_version=CODE_VERSION,
                 reason=reason,
                 started_at=started,
                 source_path=failed_at or source,
