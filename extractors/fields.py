@@ -20,7 +20,7 @@ from extractors import nlp, numbers
 from extractors.tables import GridCell, line_rows, table_grid
 from pipeline.document import Line, SourceDocument, Table
 from pipeline.result import INDICATOR_KEYS, Evidence, Indicator, empty_indicators
-from pipeline.sections import LocatedBlock, SectionIndex
+from pipeline.sections import LocatedBlock, SectionIndex, file_item
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,14 @@ RULE_BY_KEY = {rule.key: rule for rule in LABEL_RULES}
 VALUE_LABELS = {"money": "MONEY", "pct": "PERCENT", "count": "COUNT", "area": "AREA"}
 SUBJECTS_OF_GROWTH = (("研发", "rd_growth_pct"), ("专利", "patent_growth_pct")) + tuple((w, "output_growth_pct") for w in OUTPUT_WORDS)
 _YEAR_CELL = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:年度?)?\s*$")
+SHARE_KEYS = frozenset({"sme_output_share_pct", "leading_industry_share_pct"})
+GROWTH_KEYS = frozenset({"output_growth_pct", "rd_growth_pct", "patent_growth_pct"})
+_ANNUAL = re.compile(r"年均|平均|每年|复合")
+_YEAR_ON_YEAR = re.compile(r"同比|环比|较上年|比上年|较去年|比去年|较上一年")
+_FROM_TO = re.compile(r"^\s*(?:增长|增加|提高|提升|上升|扩大|跃升|攀升)?\s*(?:到|至)了?\s*$|^\s*增至\s*$")
+SUB_SUBJECTS = ("中小企业", "主导产业", "研发")
+_UNIT_NOTE = re.compile(r"^\s*[(（]?\s*(?:计量)?单位\s*[:：]")
+_LEADING_YEAR = re.compile(r"^\s*(?:19|20)\d{2}\s*年?度?\s*[:：]?")
 _SENTENCE_END = re.compile(r"[。；;！!？?\n]")
 _QUOTES = re.compile(r"[“”\"'‘’「」\s]")
 
@@ -95,6 +103,7 @@ class Candidate:
     value: float | dict[str, float]
     evidence: Evidence
     order: int  # reading order, for "first written wins"
+    annual: bool = True  # a growth rate said to be yearly (年均); "较2019年增长35.6%" is not
 
 
 # --------------------------------------------------------------------------- units and values
@@ -127,7 +136,11 @@ def parse_value(key: str, text: str, hints: list[str]) -> float | None:
     if kind == "money":
         return numbers.parse_money_yi(text, default_unit=money_unit_hint(hints) or "亿元")
     if kind == "pct":
-        return numbers.parse_percent(text, assume_unit=True)
+        value = numbers.parse_percent(text, assume_unit=True)
+        written_as_fraction = not re.search(r"[%％]|百分之", text)
+        if key in SHARE_KEYS and value is not None and written_as_fraction and 0 < value <= 1:
+            value = round(value * 100, 6)  # a share typed as a fraction ("0.842" in a spreadsheet cell)
+        return value
     if kind == "area":
         return numbers.parse_area_km2(text, default_unit=area_unit_hint(hints) or "平方公里")
     value = numbers.parse_count(text, assume_unit=True)
@@ -198,7 +211,7 @@ def prose_candidates(piece: TextPiece, order_base: int, default_years: list[str]
     text = piece.text
     previous_end = 0
     previous_sentence = -1
-    by_year_sentence: set[int] = set()
+    consumed_until = 0
     for index, span in enumerate(values):
         sentence_start = max((m.end() for m in _SENTENCE_END.finditer(text, 0, span.start_char)), default=0)
         if sentence_start != previous_sentence:
@@ -210,27 +223,43 @@ def prose_candidates(piece: TextPiece, order_base: int, default_years: list[str]
         kind = next(k for k, label in VALUE_LABELS.items() if label == span.label_)
         order = order_base + span.start_char
         if kind == "money":
-            if sentence_start in by_year_sentence:
-                continue
-            mapped = _money_by_year(text, sentence_start, values[index:], default_years)
+            if span.start_char < consumed_until:
+                continue  # already read as part of a by-year run
+            subject_known = any(c.key == "output_yi_by_year" for c in out)
+            mapped = _money_by_year(text, sentence_start, values[index:], default_years, subject_known)
             if mapped is not None:
                 by_year_mapping, end_char = mapped
-                by_year_sentence.add(sentence_start)
+                consumed_until = end_char
                 out.append(Candidate("output_yi_by_year", by_year_mapping, _evidence_at(piece, span.start_char, end_char), order))
                 continue
-            key = classify_label(context, "money")
-            year_words = [int(own_year)] if own_year else nlp.years_in(context)
+            # the clause just before the value names it best ("…明显增长，2020年产值为51.8亿元")
+            clause = re.split(r"[，,]", context)[-1]
+            key = classify_label(clause, "money") or classify_label(context, "money")
+            context_years = nlp.years_in(context)
+            # a span of years ("近三年（2019-2021年），…由45.2亿元") names no one year for the value
+            year_words = [int(own_year)] if own_year else (nlp.years_in(clause) or (context_years if len(context_years) == 1 else []))
             if key is None and year_words and classify_label(sentence_prefix, "money"):
                 key = "output_yi_by_year"
+            if key is None and year_words and classify_label(clause) is None and any(
+                c.key == "output_yi_by_year" and c.order >= order_base + sentence_start for c in out
+            ):
+                key = "output_yi_by_year"  # "…产值由a增长到c，其中2020年为b": the sentence's subject
             if key == "output_yi_by_year" and year_words:
                 out.append(Candidate(key, {str(year_words[-1]): span._.value}, _evidence_at(piece, span.start_char, span.end_char), order))
             continue
         key = classify_label(context, kind)
+        if key is None and kind == "pct" and any(w in label_text(re.split(r"[，,]", context)[-1]) for w in SHARE):
+            # "中小企业实现产值…万元，占集群总产值的87.0%": the share's subject is named earlier in the sentence
+            key = classify_label(sentence_prefix, kind)
         if key is None:
             continue
         if key == "output_growth_pct" and not any(w in label_text(context) for w in OUTPUT_WORDS):
             key = _growth_subject(label_text(sentence_prefix))
-        out.append(Candidate(key, span._.value, _evidence_at(piece, span.start_char, span.end_char), order))
+        last_clause = re.split(r"[，,]", context)[-1]
+        if key in GROWTH_KEYS and _YEAR_ON_YEAR.search(last_clause) and not _ANNUAL.search(last_clause):
+            continue  # 同比增长: one year's change, not the 近三年 yearly rate the indicator asks for
+        annual = key not in GROWTH_KEYS or bool(_ANNUAL.search(last_clause))
+        out.append(Candidate(key, span._.value, _evidence_at(piece, span.start_char, span.end_char), order, annual))
     return out
 
 
@@ -240,12 +269,21 @@ def trailing_year(text: str, end: int) -> tuple[str | None, int]:
     return (match.group(1), end + match.end()) if match else (None, end)
 
 
-def _money_by_year(text: str, sentence_start: int, money_spans, default_years: list[str]):
-    """"2019—2021年…分别为a、b和c" or "分别为a（2019年）、b（2020年）…" → ({year: value}, end), else None."""
+def _money_by_year(text: str, sentence_start: int, money_spans, default_years: list[str], subject_known: bool = False):
+    """"2019—2021年…分别为a、b和c", "分别为a（2019年）、b（2020年）…" or "近三年（2019-2021年）产值由a增长到c"
+    → ({year: value}, end), else None. With `subject_known` (output was the subject just before),
+    "2019年、2020年分别为a、b" needs no output word of its own."""
     first = money_spans[0]
     prefix = text[sentence_start : first.start_char]
-    if classify_label(prefix, "money") != "output_yi_by_year" and not any(w in prefix for w in OUTPUT_WORDS):
+    if any(w in label_text(re.split(r"[，,；;]", prefix)[-1]) for w in SUB_SUBJECTS):
+        return None  # 中小企业产值 / 主导产业产值 / 研发经费 by year: not the cluster's output
+    names_output = classify_label(prefix, "money") == "output_yi_by_year" or any(w in prefix for w in OUTPUT_WORDS)
+    if not names_output and not (subject_known and "分别" in prefix and classify_label(prefix) is None):
         return None
+    if len(money_spans) >= 2 and _FROM_TO.match(text[first.end_char : money_spans[1].start_char]):
+        years = [str(y) for y in nlp.years_in(prefix)] or (default_years if "近三年" in prefix else [])
+        if len(years) >= 2:
+            return {years[0]: first._.value, years[-1]: money_spans[1]._.value}, money_spans[1].end_char
     run = [first]
     own_years = [trailing_year(text, first.end_char)]
     for span in money_spans[1:]:
@@ -282,6 +320,18 @@ def _distinct_after(row: list[GridCell], col: int) -> list[GridCell]:
     return out
 
 
+def _cells_until_next_label(row: list[GridCell], col: int) -> list[GridCell]:
+    """Non-empty cells right of a label, stopping at the next label (a form with two pairs a row)."""
+    out: list[GridCell] = []
+    for cell in _distinct_after(row, col):
+        if not cell.text.strip():
+            continue
+        if classify_label(cell.text) is not None:
+            break
+        out.append(cell)
+    return out
+
+
 def _year_columns(row: list[GridCell]) -> dict[int, str]:
     cols = {}
     for cell in row:
@@ -299,6 +349,8 @@ def _cell_evidence(label: GridCell, value: GridCell | None, text: str | None = N
 def table_candidates(rows: list[list[GridCell]], order_base: int, notes: list[str], default_years: list[str]) -> list[Candidate]:
     """Label/value pairs of a grid: value to the right of its label, else below it."""
     out: list[Candidate] = []
+    # a "单位：万元、%、家" row inside the table governs its bare numbers like a note above it
+    notes = notes + [cell.text for row in rows for cell in row[:1] if _UNIT_NOTE.match(nlp.fold_width(cell.text))]
     year_cols: dict[int, str] = {}
     recent_years: list[str] = []  # the last year header seen, for a values row that sits under a label row
     header_row: list[GridCell] = rows[0] if rows else []
@@ -345,8 +397,18 @@ def table_candidates(rows: list[list[GridCell]], order_base: int, notes: list[st
                     _, latest, value = max(parsed, key=lambda p: p[0])
                     out.append(Candidate(key, value, _cell_evidence(cell, latest), order))
                     continue
-            value_cell = next((x for x in rest if x.text.strip()), None)
-            value = parse_value(key, value_cell.text, hints) if value_cell is not None else None
+            # the value is the first cell up to the next label that reads as one: a unit column
+            # (序号 | 指标 | 单位 | 数值) only adds to the hints
+            value_cell, value = None, None
+            for x in _cells_until_next_label(row, c):
+                parsed = parse_value(key, x.text, hints)
+                if parsed is not None:
+                    value_cell, value = x, parsed
+                    break
+            if value is None:
+                by_year_row = _latest_year_row_value(rows, r, cell.col, key, hints)
+                if by_year_row is not None:
+                    value_cell, value = by_year_row
             if value is None:
                 below = _cell_below(rows, r, cell.col)
                 if below is not None and classify_label(below.text) is None:
@@ -391,6 +453,21 @@ def _year_row_labels(rows, r, year_cols, notes, order) -> list[Candidate]:
     return out
 
 
+def _latest_year_row_value(rows, r: int, col: int, key: str, hints: list[str]) -> tuple[GridCell, float] | None:
+    """A label heading a column whose rows below each start with a year (年份 | 研发… | 专利…):
+    the latest year's value, as the indicator asks for the current state."""
+    found: dict[str, tuple[GridCell, float]] = {}
+    for below in rows[r + 1 :]:
+        year = next((m.group(1) for x in below if x.col != col and (m := _YEAR_CELL.match(nlp.fold_width(x.text)))), None)
+        value_cell = next((x for x in below if x.col == col), None)
+        if year is None or value_cell is None:
+            break
+        value = parse_value(key, value_cell.text, hints)
+        if value is not None:
+            found[year] = (value_cell, value)
+    return found[max(found)] if len(found) >= 2 else None
+
+
 def _cell_below(rows: list[list[GridCell]], r: int, col: int) -> GridCell | None:
     if r + 1 >= len(rows):
         return None
@@ -420,6 +497,8 @@ def _table_output(rows, r, c, rest, year_cols, hints, default_years):
                 continue
             inline = nlp.years_in(cell.text)
             value = parse_value("output_yi_by_year", cell.text, hints)
+            if value is None and inline:  # "2019年：36.7" – the year names the value, it is not one
+                value = parse_value("output_yi_by_year", _LEADING_YEAR.sub("", nlp.fold_width(cell.text), count=1), hints)
             if value is None:
                 continue
             evidence_cell = evidence_cell or cell
@@ -441,6 +520,18 @@ def _table_output(rows, r, c, rest, year_cols, hints, default_years):
             if len(bare) == 1 and len(label_years) == 1:
                 years = label_years
             mapping = {y: v for y, (v, _) in zip(years, bare)}
+    if mapping and len(mapping) < 3:
+        # "集群产值 | 2019 | 45.2" with the next years in the rows below, their label cell empty or merged
+        for below in rows[r + 1 :]:
+            head = next((x for x in below if x.col == label.col), None)
+            if head is None or head.text.strip() not in ("", label.text.strip()):
+                break
+            after = [x for x in below if x.col > label.col and x.text.strip()]
+            year_match = _YEAR_CELL.match(nlp.fold_width(after[0].text)) if len(after) == 2 else None
+            value = parse_value("output_yi_by_year", after[1].text, hints) if year_match else None
+            if value is None:
+                break
+            mapping.setdefault(year_match.group(1), value)
     if not mapping:
         # vertical: the label heads a column, rows below start with a year
         for below in rows[r + 1 :]:
@@ -474,9 +565,17 @@ def _default_years(index: SectionIndex) -> list[str]:
 
 
 def _blocks_for_indicators(index: SectionIndex, docs: list[SourceDocument]) -> list[LocatedBlock]:
+    """Item 1's blocks, then those of a 申报表 sent as its own file ("附件1 申报表.xlsx") while the
+    body only refers to it; the whole packet when item 1 is not found."""
     span = index.section(1)
     if span.present and span.blocks:
-        return ([span.heading] if span.heading else []) + list(span.blocks)
+        attached = [
+            LocatedBlock(doc=doc, page=page, block=block)
+            for doc in docs
+            if doc.name != span.file and file_item(doc.name) == 1
+            for page, block in doc.iter_blocks()
+        ]
+        return ([span.heading] if span.heading else []) + list(span.blocks) + attached
     return [LocatedBlock(doc=doc, page=page, block=block) for doc in docs for page, block in doc.iter_blocks()]
 
 
@@ -534,7 +633,7 @@ def join_broken_labels(groups: list[tuple[bool, list]]) -> list[tuple[bool, list
 def choose(candidates: list[Candidate]) -> dict[str, Indicator]:
     """First written value per key; by-year output merged over candidates, first per year."""
     result = empty_indicators()
-    ordered = sorted(candidates, key=lambda c: c.order)
+    ordered = sorted(candidates, key=lambda c: (not c.annual, c.order))  # a yearly rate before a total one
     for key in INDICATOR_KEYS:
         mine = [c for c in ordered if c.key == key]
         if not mine:

@@ -17,7 +17,7 @@ import cn2an
 
 from extractors import nlp, numbers
 from extractors.tables import GridCell, line_rows, match_header, table_grid
-from pipeline.document import Line, Table
+from pipeline.document import Line, SourceDocument, Table
 from pipeline.result import (
     Evidence,
     KeyEnterprise,
@@ -27,7 +27,7 @@ from pipeline.result import (
     ServicePlatform,
     StandardEntry,
 )
-from pipeline.sections import LocatedBlock, SectionIndex
+from pipeline.sections import LocatedBlock, SectionIndex, file_item
 
 HONOR_ORDER = ("champion", "little_giant", "specialized_sme", "innovative_sme", "high_tech")
 
@@ -52,7 +52,8 @@ COLUMNS: dict[int, dict[str, tuple[str, ...]]] = {
         "grant_date": ("授权日", "授权日期", "授权公告日", "公告日", "授权时间", "发证日期"),
     },
     17: {
-        "name": ("分支机构名称", "机构名称", "境外机构名称", "名称", "企业名称", "境外分支机构"),
+        # the branch's own name before the parent enterprise's, when a table has both
+        "name": ("境外机构名称", "分支机构名称", "境外分支机构名称", "机构名称", "境外分支机构", "名称", "企业名称"),
         "country": ("国家", "所在国家", "国家地区", "国别", "所在国家地区", "所在地", "地区"),
     },
     18: {
@@ -210,7 +211,47 @@ def _header_mapping(row: list[GridCell], item: int) -> dict[str, int]:
     mapping = match_header(texts, COLUMNS[item])
     cols = [c.col for c in row]
     mapping = {name: cols[index] for name, index in mapping.items()}
-    return mapping if KEY_FIELD[item] in mapping and len(mapping) >= 2 else {}
+    if item == 3:
+        mapping |= _tick_columns(row, set(mapping.values()))
+    if KEY_FIELD[item] not in mapping:
+        return {}
+    if len(mapping) >= 2:
+        return mapping
+    # a one-column list ("序号 | 平台名称及级别"): the header is the key column plus row numbers only
+    others = [c.text for c in row if c.col != mapping[KEY_FIELD[item]] and c.text.strip()]
+    return mapping if others and all(_INDEX_HEADER.match(_squash_header(t)) for t in others) else {}
+
+
+_INDEX_HEADER = re.compile(r"^(?:序号|编号|序|No\.?|NO\.?|#)$")
+
+
+def _squash_header(text: str) -> str:
+    return re.sub(r"\s", "", nlp.fold_width(text))
+
+
+def _partial_header(row: list[GridCell], item: int, used_cols: set[int]) -> dict[str, int]:
+    """Columns a header row names, without requiring the key column (the other row of a two-row header)."""
+    texts = [c.text for c in row]
+    found = {name: row[index].col for name, index in match_header(texts, COLUMNS[item]).items()}
+    return {name: col for name, col in found.items() if col not in used_cols}
+
+
+TICK_PREFIX = "tick:"
+_TICK = re.compile(r"^\s*(?:[√✓✔☑●■▲★是有Yy]|[Yy]es)\s*$")
+
+
+def _tick_columns(row: list[GridCell], used: set[int]) -> dict[str, int]:
+    """Honour columns ticked per enterprise (单项冠军 | 小巨人 | … with "√"): field "tick:<header>"."""
+    out: dict[str, int] = {}
+    for cell in row:
+        if cell.col not in used and len(parse_honors(cell.text)) == 1 and len(cell.text.strip()) <= 16:
+            out.setdefault(TICK_PREFIX + cell.text.strip(), cell.col)
+    return out
+
+
+def _ticked_honours(fields: dict[str, str]) -> str:
+    """The headers of the ticked honour columns, as honour text."""
+    return "、".join(name[len(TICK_PREFIX) :] for name, value in fields.items() if name.startswith(TICK_PREFIX) and _TICK.match(value))
 
 
 def grid_records(grids: list[list[list[GridCell]]], item: int) -> list[Record]:
@@ -223,6 +264,18 @@ def grid_records(grids: list[list[list[GridCell]]], item: int) -> list[Record]:
             found = _header_mapping(row, item)
             if found:
                 mapping, start = found, r + 1
+                # a two-row header ("专利信息" over 专利号 | 专利名称): the other row names more columns
+                for other_r in (r - 1, r + 1):
+                    if not 0 <= other_r < len(grid):
+                        continue
+                    other = grid[other_r]
+                    if nlp.spans(" ".join(c.text for c in other), {"USCC", "PATENT_NO", "STANDARD_NO"}):
+                        continue  # a data row, not a header
+                    extra = _partial_header(other, item, set(mapping.values()))
+                    extra = {k: v for k, v in extra.items() if k not in mapping}
+                    if extra:
+                        mapping = mapping | extra
+                        start = max(start, other_r + 1)
                 break
         for row in grid[start:]:
             if mapping and _header_mapping(row, item):  # header repeated on a new page
@@ -253,7 +306,7 @@ def line_records(lines: list[Line], item: int) -> list[Record]:
             text = "".join(_NUMBERING.sub("", line.text, count=1) if i == 0 else line.text for i, line in enumerate(current))
             text = text.strip()
             numbered = bool(_NUMBERING.match(current[0].text)) or bool(current[0].numbering)
-            if text and (numbered or not _is_intro(text)):
+            if text and (numbered or not _is_intro(text)) and not _is_none_statement(text):
                 out.append(Record(labelled_fields(text, item), text, Evidence.from_prov(current[0].prov, text), free=True))
             current.clear()
 
@@ -324,6 +377,14 @@ def _wraps(previous: Line, right_edge: float | None) -> bool:
 _INTRO = re.compile(r"如下|附后|见附件|具体情况|[:：]\s*$|^第?\s*\d+\s*页|^-\s*\d+\s*-$|^\d+$")
 
 
+_NONE_STATEMENT = re.compile(r"暂未|暂无|尚未|未设立|未建设|没有|不涉及|无此项|^\s*无\s*[。.]?\s*$")
+
+
+def _is_none_statement(text: str) -> bool:
+    """"集群企业暂未在境外设立分支机构。": the item says it has no entries (and names no identifier)."""
+    return bool(_NONE_STATEMENT.search(text)) and not nlp.spans(text, {"USCC", "PATENT_NO", "STANDARD_NO"})
+
+
 def _is_intro(text: str) -> bool:
     """Prose around a list (an intro, a note, a page number), recognised when it names no identifier."""
     return bool(_INTRO.search(text)) and not nlp.spans(text, {"USCC", "PATENT_NO", "STANDARD_NO"})
@@ -388,6 +449,7 @@ def enterprise_from(record: Record) -> KeyEnterprise | None:
         span = _first_span(record.text, "USCC")
         uscc = span._.value if span is not None else None
     honors_text = record.fields.get("honors") or (record.text.replace(name, " ") if record.free else "")
+    honors_text = "、".join(t for t in (honors_text, _ticked_honours(record.fields)) if t)
     return KeyEnterprise(name=name, uscc=uscc or None, honors=parse_honors(honors_text), evidence=record.evidence)
 
 
@@ -469,10 +531,24 @@ def _title_from_line(text: str, number_text: str, holder: str | None) -> str | N
     return max(pieces, key=len) if pieces else None
 
 
+_FOUNDED = re.compile(r"^.*(?:设立|成立|注册|组建|收购|投资建设|投资)了?")
+
+
+def _branch_organisation(text: str) -> str | None:
+    """The branch named in a sentence: the organisation naming a country ("…在越南设立恒锐机械
+    （越南）有限公司" names the parent first), without the words that introduce it."""
+    found = [nlp.original_text(text, s).strip() for s in nlp.spans(text, "ORG", overlapping=True)]
+    abroad = [name for name in found if any(country in nlp.fold_width(name) for country in COUNTRIES)]
+    if not abroad:
+        return None
+    name = _FOUNDED.sub("", abroad[0]).strip()
+    return name if _plausible_name(name) else None
+
+
 def branch_from(record: Record) -> OverseasBranch | None:
     name = _clean(record.fields.get("name"))
     if name is None and record.free:
-        name = _organisation(record.text) or _clean(re.split(r"\s{2,}|\t|[，,；;]", record.text)[0])
+        name = _branch_organisation(record.text) or _organisation(record.text) or _clean(re.split(r"\s{2,}|\t|[，,；;]", record.text)[0])
     if not _plausible_name(name):
         return None
     country = _clean(record.fields.get("country")) or find_country(record.text.replace(name, " ", 1)) or find_country(name)
@@ -487,9 +563,16 @@ def platform_from(record: Record) -> ServicePlatform | None:
     if not _plausible_name(name):
         return None
     level = parse_level(record.fields.get("level")) if "level" in record.fields else None
+    if level is None and "level" not in record.fields:
+        named = _LEVEL_IN_NAME.search(name)  # "某某服务平台（省级）" in a name-only column
+        if named and _plausible_name(name[: named.start()].strip()):
+            name, level = name[: named.start()].strip(), parse_level(named.group(1))
     if level is None and record.free:
         level = parse_level(_level_words(record.text.replace(name, " ", 1)))
     return ServicePlatform(name=name, level=level, evidence=record.evidence)
+
+
+_LEVEL_IN_NAME = re.compile(r"[（(]\s*((?:国家|省|市|县|区)级)[^()（）]{0,20}[)）]\s*$")
 
 
 def _plausible_name(name: str | None) -> bool:
@@ -508,11 +591,22 @@ def _level_words(text: str) -> str | None:
 _ENTERPRISE_FALLBACK_SKIP = {1, 7, 8, 17, 18, 19, 20}
 
 
-def entries_for(index: SectionIndex, item: int, build: Callable[[Record], object | None]) -> list:
+def attached_list_blocks(docs: list[SourceDocument], item: int, span_file: str | None) -> list[LocatedBlock]:
+    """A list sent as its own file ("附件17 境外分支机构清单.xlsx") while the body's section
+    only says "详见附件17" (no entries of its own): that file holds the item's list."""
+    return [
+        LocatedBlock(doc=doc, page=page, block=block)
+        for doc in docs
+        if doc.name != span_file and file_item(doc.name) == item
+        for page, block in doc.iter_blocks()
+    ]
+
+
+def entries_for(index: SectionIndex, item: int, build: Callable[[Record], object | None], docs: list[SourceDocument] | None = None) -> list:
     """Every entry of one item, in reading order; duplicates stay (the validators report them)."""
     span = index.section(item)
     if span.present:
-        records = section_records(span.blocks, item)
+        records = section_records(span.blocks, item) or section_records(attached_list_blocks(docs or [], item, span.file), item)
     elif item == 3:
         records = [
             record
@@ -530,9 +624,9 @@ def entries_for(index: SectionIndex, item: int, build: Callable[[Record], object
 def extract_lists(index: SectionIndex, docs) -> Lists:
     """The five lists from items 3, 7, 8, 17 and 18."""
     return Lists(
-        key_enterprises=entries_for(index, 3, enterprise_from),
-        standards=entries_for(index, 7, standard_from),
-        patents=entries_for(index, 8, patent_from),
-        overseas_branches=entries_for(index, 17, branch_from),
-        service_platforms=entries_for(index, 18, platform_from),
+        key_enterprises=entries_for(index, 3, enterprise_from, docs),
+        standards=entries_for(index, 7, standard_from, docs),
+        patents=entries_for(index, 8, patent_from, docs),
+        overseas_branches=entries_for(index, 17, branch_from, docs),
+        service_platforms=entries_for(index, 18, platform_from, docs),
     )

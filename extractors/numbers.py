@@ -291,7 +291,7 @@ def normalize_patent_number(text: str) -> str | None:
 _STANDARD = re.compile(
     r"(?P<code>[TQ]\s*/\s*[A-Z]{1,12}|[A-Z]{1,6}(?:\s*\d{1,4}(?=\s*/))?\s*(?:/\s*[TZ]?)?)"
     r"\s*(?P<num>\d+(?:\.\d+)*[A-Z]?)"
-    r"(?:\s*-\s*(?P<year>\d{4}|\d{2})(?!\d))?"
+    r"(?:\s*-\s*(?P<year>\d{1,8})(?!\d))?"
 )
 _EARLIEST_STANDARD_YEAR = 1980
 _LATEST_STANDARD_YEAR = 2035
@@ -304,6 +304,8 @@ def normalize_standard_number(text: str) -> str | None:
     plausible year and at least three digits remain (`T/XZYC 00552024` →
     `T/XZYC 0055-2024`). Text that does not read as a standard number is returned
     as written (spaces collapsed) so the validators can report it; None when blank.
+    A year that is not a plausible year ("Q/CY 004-20218") is kept as written, so the
+    reviewer sees the typo and the validators report the number as malformed.
     """
     cleaned = normalize_text(text).upper().strip()
     cleaned = re.sub(r"(?<=\d)\s+(?=\d)", "", cleaned)  # "1981-202 0" from a PDF cell

@@ -76,13 +76,14 @@ def header_score(cell_text: str, synonyms: tuple[str, ...]) -> float:
     if not text or len(text) > 20:
         return 0.0
     best = 0.0
-    for synonym in synonyms:
+    for position, synonym in enumerate(synonyms):
+        preference = 0.01 * position  # equal matches: the synonym listed first wins
         if text == synonym:
-            return 100.0
+            return 100.0 - preference
         if synonym in text:
-            best = max(best, 90.0 - (len(text) - len(synonym)))
+            best = max(best, 90.0 - (len(text) - len(synonym)) - preference)
         else:
-            best = max(best, fuzz.ratio(synonym, text) * 0.9)
+            best = max(best, fuzz.ratio(synonym, text) * 0.9 - preference)
     return best
 
 

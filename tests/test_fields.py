@@ -268,3 +268,139 @@ def test_scanned_table_lines_with_a_label_broken_over_two_lines() -> None:
     assert found["sme_output_share_pct"] == 80.8
     assert found["leading_industry_share_pct"] == 86
     assert found["champion_count"] == 1
+
+
+# --------------------------------------------------------------------------- layouts of other writers
+
+
+def test_unit_in_its_own_column() -> None:
+    """序号 | 指标 | 单位 | 数值: the unit cell is a hint, not the value."""
+    table = make_table(
+        [
+            ["序号", "指标", "单位", "数值"],
+            ["1", "集群规划面积", "亩", "4,800"],
+            ["2", "集群产值（2019年）", "万元", "2,081,600"],
+            ["3", "集群产值（2020年）", "万元", "2,263,000"],
+            ["4", "集群产值（2021年）", "万元", "2,514,700"],
+            ["5", "从业人员", "万人", "6.3"],
+            ["6", "高新技术企业", "家", "98"],
+        ]
+    )
+    doc = make_doc([table], name="申报表.docx", kind=FileKind.DOCX)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert found["area_km2"] == 3.2
+    assert found["output_yi_by_year"] == {"2019": 208.16, "2020": 226.3, "2021": 251.47}
+    assert found["employees"] == 63000
+    assert found["high_tech_count"] == 98
+
+
+def test_years_as_rows_give_the_latest_year() -> None:
+    table = make_table(
+        [
+            ["年份", "研发经费投入增长率（%）", "有效发明专利（件）", "从业人员（万人）"],
+            ["2019", "9.8", "180", "3.1"],
+            ["2020", "10.6", "205", "3.3"],
+            ["2021", "12.1", "236", "3.5"],
+        ]
+    )
+    doc = make_doc([table], name="申报表.docx", kind=FileKind.DOCX)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert (found["rd_growth_pct"], found["valid_invention_patents"], found["employees"]) == (12.1, 236, 35000)
+
+
+def test_year_named_inside_each_output_cell() -> None:
+    table = make_table([["近三年产值（亿元）", "2019年：36.7", "2020年：41.2", "2021年：47.5"], ["中小企业产值占比", "87%", "", ""]])
+    doc = make_doc([table], name="申报表.docx", kind=FileKind.DOCX)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert found["output_yi_by_year"] == {"2019": 36.7, "2020": 41.2, "2021": 47.5}
+    assert found["sme_output_share_pct"] == 87.0
+
+
+def test_prose_years_in_separate_clauses_and_a_share_named_earlier() -> None:
+    lines = make_lines(
+        [
+            "集群2021年实现总产值58.9亿元，较2019年的45.2亿元明显增长，2020年产值为51.8亿元，近三年产值年均增长14.2%。",
+            "2021年集群中小企业实现产值3,237,270万元，占集群总产值的87.0%；主导产业产值占比为百分之九十。",
+        ]
+    )
+    doc = make_doc(lines)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert found["output_yi_by_year"] == {"2019": 45.2, "2020": 51.8, "2021": 58.9}
+    assert found["output_growth_pct"] == 14.2
+    assert found["sme_output_share_pct"] == 87.0
+    assert found["leading_industry_share_pct"] == 90.0
+
+
+def test_unit_row_inside_the_table_governs_bare_numbers() -> None:
+    table = make_table(
+        [
+            ["中小企业特色产业集群申报表", "中小企业特色产业集群申报表"],
+            ["单位：万元、平方公里、家、人、%", "单位：万元、平方公里、家、人、%"],
+            ["2019年集群产值", "3152000"],
+            ["2020年集群产值", "3398600"],
+            ["2021年集群产值", "3867500"],
+            ["集群规划面积", "15.8"],
+        ],
+        file="附件1 申报表.xlsx",
+    )
+    doc = make_doc([table], name="附件1 申报表.xlsx", kind=FileKind.XLSX)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert found["output_yi_by_year"] == {"2019": 315.2, "2020": 339.86, "2021": 386.75}
+    assert found["area_km2"] == 15.8
+
+
+def test_item_1_body_referring_to_an_attached_form() -> None:
+    """Item 1 in the body says "见附件1申报表"; the values are in the file named for item 1."""
+    body = make_doc(make_lines(["见附件1申报表（Excel）。"]), name="申报材料.pdf")
+    form = make_doc([make_table([["有效发明专利数（件）", "733"], ["工业互联网平台普及率", "39.4%"]], file="附件1 申报表.xlsx")], name="附件1 申报表.xlsx", kind=FileKind.XLSX)
+    found = values(extract_indicators(make_index({1: body}), [body, form]))
+    assert (found["valid_invention_patents"], found["industrial_internet_pct"]) == (733, 39.4)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            ["近三年（2019-2021年），集群产值由45.2亿元增长到58.9亿元，年均增长14.2%，其中2020年为51.8亿元。"],
+            {"output_yi_by_year": {"2019": 45.2, "2020": 51.8, "2021": 58.9}, "output_growth_pct": 14.2},
+        ),
+        (
+            # the years of the second sentence belong to the output named in the first; 同比 is not 年均
+            ["2021年，集群实现营业收入58.9亿元，同比增长13.7%。2019年、2020年分别为45.2亿元、51.8亿元。"],
+            {"output_yi_by_year": {"2019": 45.2, "2020": 51.8, "2021": 58.9}, "output_growth_pct": None},
+        ),
+        (
+            ["集群有效发明专利总量达到1,024件，较2019年增长35.6%，年均增长16.4%。"],
+            {"valid_invention_patents": 1024, "patent_growth_pct": 16.4},
+        ),
+        (
+            # 中小企业 output by year is not the cluster's output
+            ["其中中小企业产值2019年、2020年分别为40.1亿元、45.3亿元。"],
+            {"output_yi_by_year": None},
+        ),
+        (
+            # a 研发 named in an earlier clause does not make the output a sub-subject's
+            ["集群坚持研发创新，2019—2021年集群产值分别为45.2亿元、51.8亿元和58.9亿元。"],
+            {"output_yi_by_year": {"2019": 45.2, "2020": 51.8, "2021": 58.9}},
+        ),
+    ],
+)
+def test_prose_by_year_and_growth_variants(lines: list[str], expected: dict) -> None:
+    doc = make_doc(make_lines(lines))
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert {k: found[k] for k in expected} == expected
+
+
+def test_output_years_continued_in_the_rows_below() -> None:
+    table = make_table([["集群产值（亿元）", "2019", "45.2"], ["", "2020", "51.8"], ["", "2021", "58.9"], ["从业人员（人）", "12000", ""]])
+    doc = make_doc([table], name="申报表.docx", kind=FileKind.DOCX)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert found["output_yi_by_year"] == {"2019": 45.2, "2020": 51.8, "2021": 58.9}
+    assert found["employees"] == 12000
+
+
+def test_a_share_typed_as_a_fraction() -> None:
+    table = make_table([["中小企业产值占比", "0.842"], ["主导产业产值占比", "86.4"], ["工业互联网平台普及率", "0.5"]], file="申报表.xlsx")
+    doc = make_doc([table], name="申报表.xlsx", kind=FileKind.XLSX)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert (found["sme_output_share_pct"], found["leading_industry_share_pct"], found["industrial_internet_pct"]) == (84.2, 86.4, 0.5)

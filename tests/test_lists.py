@@ -348,3 +348,70 @@ def test_enterprise_rows_are_found_when_the_item_3_heading_is_not() -> None:
     )
     lists = extract_lists(make_index({2: make_doc([lines])}), [])
     assert plain(lists.key_enterprises) == [{"name": "郑州永达机械有限公司", "uscc": "91410100170034606D", "honors": ["innovative_sme"]}]
+
+
+# --------------------------------------------------------------------------- layouts of other writers
+
+
+def test_honours_ticked_in_one_column_each() -> None:
+    table = make_table(
+        [
+            ["序号", "企业名称", "统一社会信用代码", "单项冠军", "专精特新“小巨人”", "省级专精特新", "创新型中小企业", "高新技术企业"],
+            ["1", "长垣市卫华起重设备有限公司", "91410100170034606D", "√", "", "", "", "√"],
+            ["2", "河南中原吊装机械股份有限公司", "91350100M0001TGQXM", "", "✓", "", "", ""],
+        ]
+    )
+    lists = extract_lists(make_index({3: make_doc([[table]], "重点企业.docx", FileKind.DOCX)}), [])
+    assert [e.honors for e in lists.key_enterprises] == [["champion", "high_tech"], ["little_giant"]]
+
+
+def test_a_statement_of_no_entries_is_not_an_entry() -> None:
+    lines = make_lines(["集群企业暂未在境外设立分支机构。"])
+    lists = extract_lists(make_index({17: make_doc([lines])}), [])
+    assert lists.overseas_branches == []
+
+
+def test_a_list_attached_as_its_own_file() -> None:
+    """The body's item 17 only says "详见附件17"; the list is the file named for item 17."""
+    body = make_doc([make_lines(["详见附件17。"])], name="正文.docx", kind=FileKind.DOCX)
+    sheet = make_doc([[make_table([["境外分支机构清单"] * 3, ["序号", "所在国家", "分支机构名称"], ["1", "荷兰", "寿光种业欧洲研发中心有限公司"]], file="附件17 境外分支机构清单.xlsx")]], name="附件17 境外分支机构清单.xlsx", kind=FileKind.XLSX)
+    lists = extract_lists(make_index({17: body}), [body, sheet])
+    assert plain(lists.overseas_branches) == [{"name": "寿光种业欧洲研发中心有限公司", "country": "荷兰"}]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        [["序号", "专利信息", "专利信息", "专利权人", "授权公告日"], ["", "专利号", "专利名称", "", ""]],
+        [["序号", "专利号", "专利名称", "授权信息", "授权信息"], ["", "", "", "专利权人", "授权公告日"]],
+    ],
+)
+def test_two_row_list_header(header: list[list[str]]) -> None:
+    row = ["1", "ZL202110234567.0", "一种离心泵叶轮", "浙江恒锐精密机械有限公司", "2022-03-15"]
+    table = make_table([*header, row])
+    lists = extract_lists(make_index({8: make_doc([[table]], "专利.docx", FileKind.DOCX)}), [])
+    got = plain(lists.patents)
+    assert [(p["number"], p["title"], p["holder"], p["grant_date"]) for p in got] == [
+        ("202110234567.0", "一种离心泵叶轮", "浙江恒锐精密机械有限公司", "2022-03-15")
+    ]
+
+
+def test_one_column_list_with_the_level_in_the_name() -> None:
+    table = make_table([["序号", "平台名称及级别"], ["1", "晋江市鞋服产业创新服务平台（省级）"], ["2", "泉州市鞋业检测公共服务平台"]])
+    lists = extract_lists(make_index({18: make_doc([[table]], "平台.docx", FileKind.DOCX)}), [])
+    assert plain(lists.service_platforms) == [
+        {"name": "晋江市鞋服产业创新服务平台", "level": "省级"},
+        {"name": "泉州市鞋业检测公共服务平台", "level": None},
+    ]
+
+
+def test_branch_table_naming_the_parent_and_the_branch() -> None:
+    table = make_table([["序号", "企业名称", "境外机构名称", "所在国家（地区）"], ["1", "浙江恒锐精密机械有限公司", "恒锐机械（越南）有限公司", "越南"]])
+    lists = extract_lists(make_index({17: make_doc([[table]], "境外.docx", FileKind.DOCX)}), [])
+    assert plain(lists.overseas_branches) == [{"name": "恒锐机械（越南）有限公司", "country": "越南"}]
+
+
+def test_branch_sentence_naming_the_parent_first() -> None:
+    lines = make_lines(["1. 浙江恒锐精密机械有限公司在越南胡志明市设立恒锐机械（越南）有限公司。"])
+    lists = extract_lists(make_index({17: make_doc([lines])}), [])
+    assert plain(lists.overseas_branches) == [{"name": "恒锐机械（越南）有限公司", "country": "越南"}]

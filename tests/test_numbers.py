@@ -233,6 +233,9 @@ def test_patent_number_round_trip(year: int, kind: str, serial: int, check: str,
         ("T/CNIA040-2021", "T/CNIA 040-2021"),
         ("GB 4706.1-2005", "GB 4706.1-2005"),
         ("DB41/T 1981-202 0", "DB41/T 1981-2020"),
+        # a year that is not one is kept as written: the reviewer sees the typo
+        ("Q/CY 004-20218", "Q/CY 004-20218"),
+        ("Q/CY 004-202", "Q/CY 004-202"),
         ("", None),
     ],
 )
@@ -252,3 +255,7 @@ def test_standard_number_round_trip(code: str, number: int, year: int, form: str
     normalised = normalize_standard_number(written)
     assert normalised == f"{code} {number}-{year}"
     assert standard_year(normalised) == year
+
+
+def test_a_malformed_standard_year_has_no_year() -> None:
+    assert standard_year(normalize_standard_number("Q/CY 004-20218")) is None
