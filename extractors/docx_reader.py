@@ -11,7 +11,6 @@ new page; page 1 at the start. DOCX carries no layout, so bbox is None.
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 
 import cn2an
@@ -19,11 +18,12 @@ import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
 from docx.shared import Length
+from docx.styles.style import StyleFactory
 from lxml import etree
 
 from pipeline.document import Block, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.errors import FileUnreadable
-from pipeline.packet import PacketMember, office_zip_problem
+from pipeline.packet import ZIP_READ_ERRORS, PacketMember, office_zip_problem
 
 READER_VERSION = "docx-1"
 
@@ -54,9 +54,11 @@ def read_docx(member: PacketMember, settings) -> "ReadOutcome":  # noqa: F821
         raise FileUnreadable(member.name, problem)
     try:
         word = docx.Document(str(member.path))
-    except (PackageNotFoundError, KeyError, ValueError, etree.XMLSyntaxError, zipfile.BadZipFile) as error:
+    except (PackageNotFoundError, KeyError, etree.XMLSyntaxError, *ZIP_READ_ERRORS) as error:
         raise FileUnreadable(member.name, f"不是有效的 Word 文档（{_one_line(error)}）") from error
-    body = word.element.body
+    body = getattr(word.element, "body", None)  # a root that is not <w:document> has no `body`
+    if body is None:
+        raise FileUnreadable(member.name, "不是有效的 Word 文档（word/document.xml 中没有正文 w:body）")
     walk = _BodyWalk(
         file=member.name, styles=_Styles(word), numbering=_Numbering(_numbering_root(word)), section_props=_section_props(body)
     )
@@ -93,6 +95,17 @@ def _numbering_root(word) -> etree._Element | None:
 # --------------------------------------------------------------------------- styles
 
 
+def _style_or_none(element):
+    """python-docx's style object, or None for a style whose w:type it does not know (it raises ValueError).
+
+    Such a style is treated as absent: paragraphs using it read with no style name.
+    """
+    try:
+        return StyleFactory(element)
+    except ValueError:
+        return None
+
+
 class _Styles:
     """Paragraph style names, numbering and font sizes along the `basedOn` chain."""
 
@@ -101,8 +114,9 @@ class _Styles:
         self._sizes: dict[str | None, float | None] = {}
         self._numbering: dict[str | None, tuple[str, int | None, str] | None] = {}
         self._by_id = {}
-        for style in word.styles:
-            if style.style_id:
+        for element in word.styles.element.style_lst:
+            style = _style_or_none(element)
+            if style is not None and style.style_id:
                 self._by_id[style.style_id] = style
         default = word.styles.element.find(f"{_w('style')}[@{_w('type')}='paragraph'][@{_w('default')}='1']")
         self.default_id = default.get(_w("styleId")) if default is not None else None
@@ -115,7 +129,8 @@ class _Styles:
         while style is not None and style.style_id not in seen:
             seen.add(style.style_id)
             yield style
-            style = getattr(style, "base_style", None)
+            base = style.element.basedOn
+            style = self._by_id.get(base.val) if base is not None else None
 
     def name(self, style_id: str | None) -> str | None:
         if style_id not in self._names:
@@ -171,9 +186,13 @@ def _roman(n: int) -> str:
     return "".join(out)
 
 
+MAX_WORD_COUNTER = 32767  # Word's largest list start value; beyond it (hostile input) digits are drawn
+MAX_TABLE_COLUMNS = 256  # Word allows 63; a huge gridSpan/gridBefore would otherwise fill billions of slots
+
+
 def format_number(n: int, fmt: str) -> str:
     """One counter as Word draws it for a `w:numFmt` value."""
-    if n <= 0:
+    if n <= 0 or n > MAX_WORD_COUNTER:
         return str(n)
     if fmt in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting", "taiwaneseCountingThousand", "japaneseCounting"):
         return cn2an.an2cn(n)
@@ -353,6 +372,17 @@ def _children(element, local: str):
             yield from _children(child, local)
 
 
+def _twips_to_points(value: str | None) -> float | None:
+    """A page dimension in twentieths of a point, or None when absent or not a sane number."""
+    try:
+        twips = float(value) if value else None
+    except ValueError:
+        return None
+    if twips is None or not 0 < twips < 20 * 14400:  # PDF's largest page is 14400 pt; also rejects nan/inf
+        return None
+    return twips / 20
+
+
 def _int_attr_named(element, attribute: str, default: int = 0) -> int:
     try:
         return int(element.get(attribute, default))
@@ -522,9 +552,11 @@ class _BodyWalk:
         for r, tr in enumerate(rows):
             trpr = tr.find(_w("trPr"))
             col = _int_attr(trpr.find(_w("gridBefore")), 0) if trpr is not None else 0
+            col = min(max(0, col), MAX_TABLE_COLUMNS - 1)
             for tc in _children(tr, "tc"):
                 tcpr = tc.find(_w("tcPr"))
                 span = max(1, _int_attr(tcpr.find(_w("gridSpan")), 1)) if tcpr is not None else 1
+                span = max(1, min(span, MAX_TABLE_COLUMNS - col))
                 vmerge = tcpr.find(_w("vMerge")) if tcpr is not None else None
                 above = slots.get((r - 1, col))
                 if vmerge is not None and vmerge.get(W_VAL, "continue") == "continue" and above is not None:
@@ -573,7 +605,7 @@ class _BodyWalk:
             index = self.section_of_page.get(number, 0)
             if sections:
                 size = sections[min(index, len(sections) - 1)].find(_w("pgSz"))
-                if size is not None and size.get(_w("w")) and size.get(_w("h")):
-                    width, height = float(size.get(_w("w"))) / 20, float(size.get(_w("h"))) / 20
+                if size is not None:
+                    width, height = _twips_to_points(size.get(_w("w"))), _twips_to_points(size.get(_w("h")))
             pages.append(Page(number=number, width=width, height=height, method=ReadMethod.DOCX, blocks=self.pages.get(number, [])))
         return pages

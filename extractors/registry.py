@@ -25,7 +25,7 @@ from typing import Callable
 from pipeline import cache
 from pipeline.document import FileKind, SourceDocument
 from pipeline.errors import FileEncrypted, FileProblem, FileUnreadable, FileUnsupported
-from pipeline.packet import OLE2_MAGIC, PacketMember
+from pipeline.packet import OLE2_MAGIC, ZIP_OPEN_ERRORS, PacketMember
 from pipeline.result import Finding
 
 log = logging.getLogger(__name__)
@@ -222,7 +222,7 @@ def _zip_document_label(member: PacketMember) -> str:
     try:
         with zipfile.ZipFile(member.path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_OPEN_ERRORS:
         return "已损坏的压缩格式文件"
     if "ppt/presentation.xml" in names:
         return "PowerPoint 演示文稿（PPTX）"

@@ -9,6 +9,12 @@ holds no result for (written by a program, never opened in Excel) reads as empty
 A sheet where *nothing* but such formulas is found cannot be read at all: that is a
 FILE_UNREADABLE finding for the sheet ("open and save it in Excel"). Sheets with
 some values still read without a finding: the values that are there are real.
+
+Hostile workbooks: a stray cell at the sheet's far corner or a merged range over
+the whole sheet would make openpyxl (and a dense grid) hold billions of slots. Only
+the cells the file holds are walked, a used range over `MAX_GRID_SLOTS` keeps just
+its non-empty rows and columns (a warning), and merged ranges covering more than
+that refuse the workbook before openpyxl loads it.
 """
 
 from __future__ import annotations
@@ -20,12 +26,14 @@ from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from lxml import etree
+from openpyxl.utils.cell import range_boundaries
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.document import Cell, FileKind, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.errors import FileUnreadable
-from pipeline.packet import PacketMember, office_zip_problem
+from pipeline.packet import ZIP_READ_ERRORS, PacketMember, office_zip_problem
+from pipeline.result import Evidence, Finding, FindingCode, Severity
 
 READER_VERSION = "xlsx-1"
 
@@ -37,12 +45,12 @@ def read_xlsx(member: PacketMember, settings) -> "ReadOutcome":  # noqa: F821
     """Read every sheet of a workbook; a file that is not a valid XLSX raises FileUnreadable."""
     from extractors.registry import ReadOutcome
 
-    problem = office_zip_problem(member.path, settings)
+    problem = office_zip_problem(member.path, settings) or _oversized_merges(member)
     if problem:
         raise FileUnreadable(member.name, problem)
     try:
         workbook = openpyxl.load_workbook(member.path, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, TypeError, zipfile.BadZipFile, etree.XMLSyntaxError, ParseError) as error:
+    except (InvalidFileException, KeyError, TypeError, etree.XMLSyntaxError, ParseError, *ZIP_READ_ERRORS) as error:
         raise FileUnreadable(member.name, f"不是有效的 Excel 工作簿（{_one_line(error)}）") from error
     formula_sheets = _formula_sheets_without_results(member)
     pages: list[Page] = []
@@ -51,7 +59,9 @@ def read_xlsx(member: PacketMember, settings) -> "ReadOutcome":  # noqa: F821
         for number, title in enumerate(workbook.sheetnames, start=1):
             sheet = workbook[title]
             prov = Provenance(file=member.name, page=number, bbox=None, method=ReadMethod.XLSX)
-            rows = sheet_rows(sheet, prov) if isinstance(sheet, Worksheet) else []
+            rows, trimmed = sheet_grid(sheet, prov) if isinstance(sheet, Worksheet) else ([], None)
+            if trimmed:
+                findings.append(_trimmed_finding(member.name, title, number, trimmed))
             pages.append(Page(number=number, method=ReadMethod.XLSX, blocks=[Table(rows=rows, prov=prov, name=title)]))
             if not rows and formula_sheets.get(title):
                 findings.append(
@@ -106,16 +116,38 @@ def display_text(value, number_format: str = "General") -> str:
     return str(value).replace("\r\n", "\n").strip()
 
 
+MAX_GRID_SLOTS = 500_000  # cells in one sheet's table; far beyond any real list, well below a memory problem
+
+
 def sheet_rows(sheet: Worksheet, prov: Provenance) -> list[list[Cell]]:
     """The used range of a sheet as a grid; merged ranges repeat their top-left text."""
+    return sheet_grid(sheet, prov)[0]
+
+
+def _sheet_texts(sheet: Worksheet) -> dict[tuple[int, int], str]:
+    """(row, column) → displayed text of every non-empty cell.
+
+    Walks only the cells the file holds: `iter_rows` would create every slot of the
+    bounding box, and one cell at XFD1048576 makes that 17 billion slots.
+    """
     texts: dict[tuple[int, int], str] = {}
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.value is None:
-                continue
-            text = display_text(cell.value, cell.number_format)
-            if text:
-                texts[(cell.row, cell.column)] = text
+    for (row, column), cell in sheet._cells.items():  # openpyxl's sparse cell store; no public sparse iterator
+        if cell.value is None:
+            continue
+        text = display_text(cell.value, cell.number_format)
+        if text:
+            texts[(row, column)] = text
+    return texts
+
+
+def sheet_grid(sheet: Worksheet, prov: Provenance) -> tuple[list[list[Cell]], str | None]:
+    """The sheet as a grid, and why it was trimmed (Chinese, for a finding) if it had to be.
+
+    A used range over `MAX_GRID_SLOTS` (cells scattered to the far corners of the
+    sheet) keeps only the rows and columns that hold text; if that is still too
+    large, the first rows up to the limit.
+    """
+    texts = _sheet_texts(sheet)
     spans: dict[tuple[int, int], tuple[int, int, str]] = {}
     for merged in sheet.merged_cells.ranges:
         text = texts.get((merged.min_row, merged.min_col), "")
@@ -128,21 +160,70 @@ def sheet_rows(sheet: Worksheet, prov: Provenance) -> list[list[Cell]]:
                 spans[(r, c)] = (row_span, col_span, text)
                 texts[(r, c)] = text
     if not texts:
-        return []
-    first_row = min(r for r, _ in texts)
-    last_row = max(r for r, _ in texts)
-    first_col = min(c for _, c in texts)
-    last_col = max(c for _, c in texts)
+        return [], None
+    first_row, last_row = min(r for r, _ in texts), max(r for r, _ in texts)
+    first_col, last_col = min(c for _, c in texts), max(c for _, c in texts)
+    rows = list(range(first_row, last_row + 1))
+    columns = list(range(first_col, last_col + 1))
+    trimmed = None
+    if len(rows) * len(columns) > MAX_GRID_SLOTS:
+        rows = sorted({r for r, _ in texts})
+        columns = sorted({c for _, c in texts})
+        trimmed = f"的使用区域异常大（{last_row - first_row + 1} 行 × {last_col - first_col + 1} 列），已略去空行和空列"
+        if len(rows) * len(columns) > MAX_GRID_SLOTS:
+            rows = rows[: max(1, MAX_GRID_SLOTS // len(columns))]
+            trimmed = f"内容过多（超过 {MAX_GRID_SLOTS} 个单元格），只读取了前 {len(rows)} 行"
     grid = []
-    for r in range(first_row, last_row + 1):
+    for r_index, r in enumerate(rows):
         cells = []
-        for c in range(first_col, last_col + 1):
+        for c_index, c in enumerate(columns):
             row_span, col_span, _ = spans.get((r, c), (1, 1, ""))
-            cells.append(
-                Cell(text=texts.get((r, c), ""), row=r - first_row, col=c - first_col, prov=prov, row_span=row_span, col_span=col_span)
-            )
+            cells.append(Cell(text=texts.get((r, c), ""), row=r_index, col=c_index, prov=prov, row_span=row_span, col_span=col_span))
         grid.append(cells)
-    return grid
+    return grid, trimmed
+
+
+def _trimmed_finding(file_name: str, title: str, page: int, trimmed: str) -> Finding:
+    """The sheet was read, but not as laid out: a warning, so the reviewer checks it by eye."""
+    return Finding(
+        code=FindingCode.FILE_UNREADABLE,
+        severity=Severity.WARNING,
+        message=f"文件“{file_name}”的工作表“{title}”{trimmed}，请核对该表内容。",
+        evidence=[Evidence.for_file(file_name, f"工作表“{title}”{trimmed}", page=page)],
+    )
+
+
+def _oversized_merges(member: PacketMember) -> str | None:
+    """Why the workbook must not be loaded: merged ranges covering an absurd area (openpyxl fills every slot)."""
+    row_tag, merge_tag = f"{{{SHEET_NS}}}row", f"{{{SHEET_NS}}}mergeCell"
+    covered = 0
+    with zipfile.ZipFile(member.path) as archive:
+        for part in archive.namelist():
+            if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+                continue
+            with archive.open(part) as stream:
+                try:
+                    for _, element in etree.iterparse(stream, events=("end",), tag=(row_tag, merge_tag), huge_tree=True):
+                        if element.tag == merge_tag:
+                            covered += _range_area(element.get("ref", ""))
+                            if covered > MAX_GRID_SLOTS:
+                                return f"含有异常巨大的合并单元格区域（{element.get('ref')}），疑似恶意构造的文件，未读取"
+                        element.clear()
+                        while element.getprevious() is not None:
+                            del element.getparent()[0]
+                except etree.XMLSyntaxError:
+                    continue  # openpyxl reports a broken sheet in its own words
+    return None
+
+
+def _range_area(ref: str) -> int:
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref)
+    except (ValueError, TypeError):
+        return 0
+    if None in (min_col, min_row, max_col, max_row):
+        return 0
+    return (max_row - min_row + 1) * (max_col - min_col + 1)
 
 
 # --------------------------------------------------------------------------- formulas without results

@@ -33,6 +33,12 @@ MAX_ZIP_DEPTH = 2  # a ZIP packet (depth 1) may hold ZIPs (depth 2); deeper ones
 RATIO_CHECK_FLOOR = 1024 * 1024  # small entries compress well legitimately; test the ratio above 1 MiB
 _CHUNK = 1024 * 1024
 
+# What zipfile raises on a damaged archive: a bad structure (BadZipFile, ValueError,
+# EOFError, OSError), an unknown "version needed" or compression (NotImplementedError),
+# or a corrupt compressed stream (zlib/lzma errors, EOFError).
+ZIP_OPEN_ERRORS = (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError)
+ZIP_READ_ERRORS = (*ZIP_OPEN_ERRORS, zlib.error, lzma.LZMAError)
+
 # Office-like containers that are ZIPs underneath but are documents, not archives.
 _DOCUMENT_CONTAINER_MARKERS = ("[Content_Types].xml", "mimetype", "OFD.xml", "META-INF/MANIFEST.MF")
 _SKIPPED_NAMES = {".ds_store", "thumbs.db", "desktop.ini", "__macosx"}
@@ -81,7 +87,7 @@ def zip_kind(path: Path) -> FileKind | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except ZIP_OPEN_ERRORS:
         return None
     if "word/document.xml" in names:
         return FileKind.DOCX
@@ -198,6 +204,18 @@ class _Unpacker:
     members: list[PacketMember] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     _archives: int = 0
+    _names_used: set[str] = field(default_factory=set)
+
+    def unique_name(self, name: str) -> str:
+        """`name`, or `name` marked 重名N when an archive holds the same path twice (both are kept)."""
+        candidate, copy = name, 1
+        while candidate in self._names_used:
+            copy += 1
+            path = PurePosixPath(name)
+            marked = f"{path.stem}（重名{copy}）{path.suffix}"
+            candidate = str(path.with_name(marked)) if path.name and path.name not in (".", "..") else f"{name}（重名{copy}）"
+        self._names_used.add(candidate)
+        return candidate
 
     def add_file(self, path: Path, name: str, depth: int) -> None:
         """A file of the packet: a member, or an archive to unpack (depth = archive nesting so far)."""
@@ -220,7 +238,7 @@ class _Unpacker:
             return
         try:
             archive = zipfile.ZipFile(archive_path)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        except ZIP_OPEN_ERRORS as error:
             self.findings.append(FileUnreadable(archive_name, f"压缩包已损坏，无法打开（{_one_line(error)}）").to_finding())
             return
         with archive:
@@ -238,7 +256,7 @@ class _Unpacker:
             target_dir.mkdir(parents=True, exist_ok=False)
             named = sorted(((decode_entry_name(i).replace("\\", "/"), i) for i in infos), key=lambda p: natural_key(p[0]))
             for index, (entry_name, info) in enumerate(named):
-                display = prefix + entry_name  # as stored: a refused "/abs" path is shown as it is
+                display = self.unique_name(prefix + entry_name)  # as stored: a refused "/abs" path is shown as it is
                 parts = tuple(p for p in entry_name.split("/") if p)
                 if _is_skipped(parts) and _unsafe_name_reason(entry_name) is None:
                     continue
@@ -356,16 +374,32 @@ def load_packet(source: Path, workdir: Path, settings) -> LoadedPacket:
 
 
 def office_zip_problem(path: Path, settings) -> str | None:
-    """Why a DOCX/XLSX container must not be opened (corrupt, or a zip bomb by its declared sizes), if so.
+    """Why a DOCX/XLSX container must not be opened (corrupt, encrypted, or a zip bomb), if so.
 
     zipfile never inflates past an entry's declared size, so checking the declared
-    sizes bounds what a reader can be made to hold in memory.
+    sizes first bounds what the integrity pass (and later a reader) can be made to
+    inflate. The integrity pass inflates every entry once and checks its CRC, so a
+    damaged stream is reported here in plain words instead of surfacing as a zlib
+    error deep inside python-docx or openpyxl.
     """
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
-        return f"不是有效的 Office 文件（ZIP 结构损坏：{_one_line(error)}）"
+            problem = _declared_size_problem(infos, settings)
+            if problem:
+                return problem
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    return f"文件内部条目“{info.filename}”已加密"
+                with archive.open(info) as stream:
+                    while stream.read(_CHUNK):
+                        pass  # reading to the end is the check: zipfile verifies the CRC-32 at EOF
+    except ZIP_READ_ERRORS as error:
+        return f"不是有效的 Office 文件（ZIP 结构或压缩数据损坏：{_one_line(error)}）"
+    return None
+
+
+def _declared_size_problem(infos: list[zipfile.ZipInfo], settings) -> str | None:
     if len(infos) > settings.zip_max_entries:
         return f"文件内部条目过多（{len(infos)} 个）"
     total = 0
