@@ -77,6 +77,27 @@ def _upright_gray(frame: Image.Image) -> Image.Image:
     return frame.convert("L")
 
 
+# Pillow raises SyntaxError for a broken PNG chunk or an unknown TIFF layout met while decoding,
+# and TypeError for a TIFF frame header with missing dimensions.
+_DECODE_ERRORS = (OSError, EOFError, ValueError, SyntaxError, TypeError, Image.DecompressionBombError)
+
+
+def _frame_count(image: Image.Image, file_name: str) -> tuple[int, list[Finding]]:
+    """Frames that can be reached; a damaged later frame header keeps the frames before it."""
+    try:
+        return getattr(image, "n_frames", 1), []
+    except _DECODE_ERRORS:
+        reachable = 1
+        while True:
+            try:
+                image.seek(reachable)
+            except _DECODE_ERRORS:
+                break
+            reachable += 1
+        reason = f"第 {reachable + 1} 帧起的图像数据已损坏，仅读取前 {reachable} 帧"
+        return reachable, [page_failure(file_name, reachable + 1, reason)]
+
+
 def read_image_frame(path: Path, file_name: str, index: int, settings) -> tuple[Page, list[Finding]]:
     """Decode frame `index` (0-based) and OCR it as page `index + 1`; failures become findings."""
     page_no = index + 1
@@ -90,7 +111,7 @@ def read_image_frame(path: Path, file_name: str, index: int, settings) -> tuple[
             frame = _upright_gray(image)
     except FileUnreadable as e:
         return Page(number=page_no, method=ReadMethod.OCR), [page_failure(file_name, page_no, e.reason)]
-    except (OSError, EOFError, ValueError, Image.DecompressionBombError) as e:
+    except _DECODE_ERRORS as e:
         reason = f"图像数据无法解码（{type(e).__name__}）"
         return Page(number=page_no, method=ReadMethod.OCR), [page_failure(file_name, page_no, reason)]
     return ocr_image(frame, file_name, page_no, settings, dpi=dpi)
@@ -99,13 +120,12 @@ def read_image_frame(path: Path, file_name: str, index: int, settings) -> tuple[
 def read_image(member: PacketMember, settings) -> ReadOutcome:
     """OCR every frame of an image file; a file that cannot be opened at all raises `FileUnreadable`."""
     with _open(member.path, member.name) as image:
-        frame_count = getattr(image, "n_frames", 1)
+        frame_count, findings = _frame_count(image, member.name)
         if frame_count == 1:
             reason = _too_large(image.size, settings)
             if reason:
                 raise FileUnreadable(member.name, reason)
     pages: list[Page] = []
-    findings: list[Finding] = []
     with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="ocr") as pool:
         for page, page_findings in pool.map(
             lambda i: read_image_frame(member.path, member.name, i, settings), range(frame_count)

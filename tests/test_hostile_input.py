@@ -371,22 +371,12 @@ def test_zip_needing_an_unknown_version_is_a_finding(tmp_path: Path, settings: S
     assert not any(hf.UNEXPECTED_ERROR_MARK in f.message for f in findings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="image_reader.read_image_frame: Pillow raises SyntaxError for a broken PNG chunk met while decoding; "
-    "it is not caught, so the registry's catch-all reports it",
-)
 def test_png_broken_while_decoding_is_a_page_finding(tmp_path: Path, settings: Settings) -> None:
     outcome = _read(hf.png_with_broken_chunk_after_data(tmp_path / "12 碳排放.png"), settings)
     assert FindingCode.FILE_UNREADABLE in _codes_for(outcome.findings, "12 碳排放.png")
     assert not any(hf.UNEXPECTED_ERROR_MARK in f.message for f in outcome.findings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="image_reader.read_image: `n_frames` raises TypeError('Missing dimensions') for a TIFF with a damaged "
-    "later IFD; the whole file is lost via the registry's catch-all instead of frame 1 read and frame 2 flagged",
-)
 def test_tiff_with_a_damaged_second_frame_keeps_the_first(tmp_path: Path, settings: Settings) -> None:
     outcome = _read(hf.tiff_second_frame_without_width(tmp_path / "扫描件.tif"), settings)
     assert not any(hf.UNEXPECTED_ERROR_MARK in f.message for f in outcome.findings)
