@@ -1,11 +1,12 @@
 """The OCR seam: an engine protocol, the engines by name, and `ocr_image`.
 
-`ocr_image` turns one page image into a `Page` of lines: it straightens a slight
-skew, erases dot leaders (a 目录's "......"), turns a page lying on its side
-upright (asking the engine only when the first pass looks wrong), groups words
-into visual lines, joins table columns with a tab, and maps every box back to
-PDF points in the frame of the image it was given (px·72/dpi), so provenance
-points at the page as the reviewer sees it.
+`ocr_image` turns one page image into a `Page` of lines and tables: it straightens
+a slight skew, finds ruled tables (`extractors.ocr_tables`) and reads them cell by
+cell into `Table` blocks, erases dot leaders (a 目录's "......"), turns a page lying
+on its side upright (asking the engine only when the first pass looks wrong),
+groups the other words into visual lines (columns of an unruled table joined with
+a tab), and maps every box back to PDF points in the frame of the image it was
+given (px·72/dpi), so provenance points at the page as the reviewer sees it.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from __future__ import annotations
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Callable, Hashable, Protocol, Sequence
 
 import numpy as np
 from PIL import Image
 
 from extractors import tesseract
-from pipeline.document import Line, Page, Provenance, ReadMethod
+from extractors.ocr_tables import TableGrid, blank_tables, cell_strip, erase_rules, find_tables, placement_at, stack_crops
+from pipeline.document import Block, Cell, Line, Page, Provenance, ReadMethod, Table
 from pipeline.errors import UsageError
 from pipeline.result import Evidence, Finding, FindingCode, Severity
 
@@ -363,6 +365,7 @@ class _Pass:
     image: Image.Image
     turns: list[_Turn]
     words: list[OcrWord]
+    tables: list[TableGrid] = field(default_factory=list)  # ruled grids found on `image`
 
     @property
     def mean_confidence(self) -> float | None:
@@ -417,6 +420,124 @@ def _remaining(deadline: float) -> float:
     return left
 
 
+_CELL_KEY = "table-cell"
+
+
+def _strip_words(strip: Image.Image, placements, dpi: float, engine: OcrEngine, table_index: int,
+                 deadline: float) -> dict[int, list[OcrWord]]:
+    """A cell strip read as one uniform block; words per cell, in page pixels."""
+    by_cell: dict[int, list[OcrWord]] = {}
+    for word in engine.recognize(strip, dpi, _remaining(deadline), uniform_block=True):
+        placement = placement_at(placements, (word.box[1] + word.box[3]) / 2)
+        if placement is None:
+            continue
+        box = (word.box[0] + placement.offset_x, word.box[1] + placement.offset_y,
+               word.box[2] + placement.offset_x, word.box[3] + placement.offset_y)
+        by_cell.setdefault(placement.cell, []).append(
+            OcrWord(word.text, box, word.confidence, line_key=(_CELL_KEY, table_index, placement.cell, word.line_key)))
+    return by_cell
+
+
+def _numbers_engine(engine: OcrEngine) -> OcrEngine | None:
+    """The engine again with English added, for cells of figures; None when it has no such variant.
+
+    Chinese-only Tesseract reads a narrow "%" as "9%" or "5%" ("80.8%" → "80.89%",
+    "86%" → "865%"); with English it reads them right, but it turns whole Chinese
+    cells into Latin garbage, so it only re-reads cells of figures.
+    """
+    if isinstance(engine, TesseractEngine) and "eng" not in engine.lang.split("+"):
+        return replace(engine, lang=f"{engine.lang}+eng")
+    return None
+
+
+def _figures_only(text: str) -> bool:
+    return bool(re.search(r"\d", text)) and count_cjk_ideographs(text) <= 2
+
+
+def _cjk_of(words: Sequence[OcrWord]) -> str:
+    return "".join(_CJK_IDEOGRAPH.findall("".join(w.text for w in words)))
+
+
+def _read_cells(erased: Image.Image, grids: Sequence[TableGrid], dpi: float, engine: OcrEngine,
+                deadline: float) -> list[OcrWord]:
+    """Each table's cells read as one stacked strip; words come back in page pixels, their
+    line key naming (marker, table, cell, the engine's line). Cells of figures are read
+    again with English added; that reading wins when it keeps the cell's Chinese characters."""
+    numbers_engine = _numbers_engine(engine)
+    words: list[OcrWord] = []
+    for table_index, grid in enumerate(grids):
+        stacked = cell_strip(erased, grid, dpi)
+        if stacked is None:
+            continue
+        by_cell = _strip_words(*stacked, dpi, engine, table_index, deadline)
+        figures = [c for c, ws in by_cell.items() if _figures_only("".join(w.text for w in ws))]
+        restacked = cell_strip(erased, grid, dpi, only=set(figures)) if figures and numbers_engine else None
+        if restacked is not None:
+            again = _strip_words(*restacked, dpi, numbers_engine, table_index, deadline)
+            for cell, reread in again.items():
+                if _cjk_of(reread) == _cjk_of(by_cell[cell]) and _figures_only("".join(w.text for w in reread)):
+                    by_cell[cell] = reread
+        for cell_words in by_cell.values():
+            words.extend(cell_words)
+    return words
+
+
+def _reread_page_numbers(image: Image.Image, words: list[OcrWord], dpi: float, engine: OcrEngine,
+                         deadline: float) -> list[OcrWord]:
+    """A 目录's page numbers read again with English added: Chinese-only Tesseract reads a
+    lone "4" at the end of a leader line as "1" or "上". A line's last word, short and at
+    the right edge, is replaced when the second reading is all digits."""
+    numbers_engine = _numbers_engine(engine)
+    if numbers_engine is None or not words:
+        return words
+    right_edge = max(w.box[2] for w in words)
+    left_edge = min(w.box[0] for w in words)
+    last_of_line: dict[Hashable, int] = {}
+    for index, word in enumerate(words):
+        key = word.line_key if word.line_key is not None else ("word", index)
+        if key not in last_of_line or word.box[2] > words[last_of_line[key]].box[2]:
+            last_of_line[key] = index
+    candidates = [
+        i for i in last_of_line.values()
+        if len(words[i].text) <= 3 and words[i].box[0] > left_edge + 0.7 * (right_edge - left_edge)
+    ]
+    crops = []
+    for i in candidates:
+        x0, top, x1, bottom = words[i].box
+        pad = max(4, round(0.4 * (bottom - top)))
+        box = (max(0, int(x0 - pad)), max(0, int(top - pad)), min(image.width, int(x1 + pad)), min(image.height, int(bottom + pad)))
+        crops.append((i, image.crop(box), box[:2]))
+    stacked = stack_crops(image, crops, dpi)
+    if stacked is None:
+        return words
+    strip, placements = stacked
+    reread: dict[int, list[str]] = {}
+    for word in numbers_engine.recognize(strip, dpi, _remaining(deadline), uniform_block=True):
+        placement = placement_at(placements, (word.box[1] + word.box[3]) / 2)
+        if placement is not None:
+            reread.setdefault(placement.cell, []).append(word.text)
+    fixed = list(words)
+    for i, texts in reread.items():
+        text = "".join(texts)
+        if text.isdigit() and text != words[i].text:
+            fixed[i] = replace(words[i], text=text)
+    return fixed
+
+
+def _read_page(image: Image.Image, turns: list[_Turn], dpi: float, engine: OcrEngine, deadline: float) -> _Pass:
+    """Find ruled tables and erase their rules; read the page around the tables, then the
+    tables cell by cell (wrapped cells no longer mix, a lone number in a cell is kept)."""
+    rulings = find_tables(image, dpi)
+    erased = erase_rules(image, rulings)
+    around = blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02))
+    cleaned, has_leaders = remove_leader_dots(around, dpi)
+    words = engine.recognize(cleaned, dpi, _remaining(deadline), uniform_block=has_leaders)
+    if has_leaders:
+        words = _reread_page_numbers(cleaned, words, dpi, engine, deadline)
+    words += _read_cells(erased, rulings.tables, dpi, engine, deadline)
+    return _Pass(image, turns, words, rulings.tables)
+
+
 def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, deadline: float) -> _Pass:
     """Deskew, clean and read; if that reads like a page on its side, turn it as OSD says and keep the better pass."""
     turns: list[_Turn] = []
@@ -425,8 +546,7 @@ def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, de
     if abs(skew) >= 0.2:
         image, turn = _turn(image, skew)
         turns.append(turn)
-    image, has_leaders = remove_leader_dots(image, dpi)
-    first = _Pass(image, turns, engine.recognize(image, dpi, _remaining(deadline), uniform_block=has_leaders))
+    first = _read_page(image, turns, dpi, engine, deadline)
     if not _looks_wrong(first, settings):
         return first
     # OSD at 150 dpi: as sure as at 300 dpi on these pages, in about 60 % of the time
@@ -444,9 +564,7 @@ def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, de
     if abs(skew) >= 0.2:
         upright, turn = _turn(upright, skew)
         upright_turns.append(turn)
-    upright, has_leaders = remove_leader_dots(upright, dpi)
-    second = _Pass(upright, upright_turns,
-                   engine.recognize(upright, dpi, _remaining(deadline), uniform_block=has_leaders))
+    second = _read_page(upright, upright_turns, dpi, engine, deadline)
     return max((first, second), key=_preference)
 
 
@@ -455,37 +573,109 @@ def _preference(ocr_pass: _Pass) -> tuple[bool, float]:
     return (vertical_line_share(ocr_pass.words) <= 0.3, ocr_pass.score)
 
 
-def _lines_from_pass(ocr_pass: _Pass, size: tuple[int, int], dpi: float, file_name: str, page_no: int) -> list[Line]:
-    """Lines grouped and ordered on the upright image; their boxes mapped back to the page as given."""
-    units: dict[Hashable, list[PlacedWord]] = {}
-    for index, word in enumerate(ocr_pass.words):
-        placed = PlacedWord(word.text, *word.box, confidence=word.confidence)
-        key = word.line_key if word.line_key is not None else ("word", index)
-        units.setdefault(key, []).append(placed)
-    to_points = 72.0 / dpi
-    lines: list[Line] = []
-    for row in group_rows(list(units.values())):  # reading order on the upright image
-        text = join_words(row).strip()
-        if not text:
+def _mean_confidence(words: Sequence[PlacedWord]) -> float | None:
+    confidences = [w.confidence for w in words if w.confidence is not None]
+    return round(sum(confidences) / len(confidences), 1) if confidences else None
+
+
+def _points_box(upright_box: PixelBox, ocr_pass: _Pass, size: tuple[int, int], dpi: float) -> tuple[float, ...]:
+    box = box_to_original(upright_box, ocr_pass.turns, size)
+    return tuple(round(v * 72.0 / dpi, 2) for v in box)
+
+
+def _enclosing(words: Sequence[PlacedWord]) -> PixelBox:
+    return (min(w.x0 for w in words), min(w.top for w in words), max(w.x1 for w in words), max(w.bottom for w in words))
+
+
+def join_cell_lines(lines: Sequence[str]) -> str:
+    """A wrapped cell's lines as one text: a cell wraps mid-word ("DB13/T 2059-202" / "1"),
+    so lines join directly, with a space only between two Latin letters."""
+    text = ""
+    for line in (part.strip() for part in lines):
+        if not line:
             continue
-        upright_box = (min(w.x0 for w in row), min(w.top for w in row), max(w.x1 for w in row), max(w.bottom for w in row))
-        box = box_to_original(upright_box, ocr_pass.turns, size)
-        confidences = [w.confidence for w in row if w.confidence is not None]
-        heights = sorted(w.height for w in row)
-        lines.append(
-            Line(
-                text=text,
-                prov=Provenance(
-                    file=file_name,
-                    page=page_no,
-                    bbox=tuple(round(v * to_points, 2) for v in box),
-                    method=ReadMethod.OCR,
-                    confidence=round(sum(confidences) / len(confidences), 1) if confidences else None,
-                ),
-                font_size=round(heights[len(heights) // 2] * to_points, 1),
+        if text and text[-1].isascii() and text[-1].isalpha() and line[0].isascii() and line[0].isalpha():
+            text += " "
+        text += line
+    return text
+
+
+_MISREAD_OPENING = re.compile(r"[〈《]([^〈〉《》()（）]*[)）])")
+
+
+def repair_brackets(text: str) -> str:
+    """Tesseract reads a full-width "（" as "〈" or "《": "情况〈家)", "绒业《印度尼西亚)有限公司".
+    An "〈"/"《" closed by a parenthesis (not by "〉"/"》") was a parenthesis."""
+    return _MISREAD_OPENING.sub(r"(\1", text)
+
+
+def cell_text(lines: Sequence[Sequence[PlacedWord]]) -> str:
+    """One cell's text: its pieces of the engine's lines, merged into visual lines top to bottom."""
+    rows = group_rows(lines)
+    return repair_brackets(join_cell_lines([join_words(row, tab_gap_factor=1e9) for row in rows]))
+
+
+def _table_block(
+    grid: TableGrid, cell_words: dict[int, dict[Hashable, list[PlacedWord]]], ocr_pass: _Pass, size: tuple[int, int], dpi: float,
+    file_name: str, page_no: int,
+) -> Table:
+    """A detected grid with its words; a merged cell is repeated in every slot it covers (as for text PDFs)."""
+    cells: list[Cell] = []
+    for index, cell in enumerate(grid.cells):
+        lines = list(cell_words.get(index, {}).values())
+        words = [w for line in lines for w in line]
+        cells.append(
+            Cell(
+                text=cell_text(lines),
+                row=cell.rows[0],
+                col=cell.cols[0],
+                row_span=cell.row_span,
+                col_span=cell.col_span,
+                prov=Provenance(file=file_name, page=page_no, bbox=_points_box(cell.box, ocr_pass, size, dpi),
+                                method=ReadMethod.OCR, confidence=_mean_confidence(words)),
             )
         )
-    return lines
+    rows = [
+        [cells[grid.slot_owner[(r, c)]].model_copy(update={"row": r, "col": c}) for c in range(grid.n_cols)]
+        for r in range(grid.n_rows)
+    ]
+    all_words = [w for lines in cell_words.values() for line in lines.values() for w in line]
+    return Table(rows=rows, prov=Provenance(file=file_name, page=page_no, bbox=_points_box(grid.box, ocr_pass, size, dpi),
+                                            method=ReadMethod.OCR, confidence=_mean_confidence(all_words)))
+
+
+def _blocks_from_pass(ocr_pass: _Pass, size: tuple[int, int], dpi: float, file_name: str, page_no: int) -> list[Block]:
+    """Tables from the ruled grids, lines from the words outside them; ordered by top on the upright
+    image, boxes mapped back to the page as given."""
+    units: dict[Hashable, list[PlacedWord]] = {}
+    table_words: list[dict[int, dict[Hashable, list[PlacedWord]]]] = [{} for _ in ocr_pass.tables]
+    for index, word in enumerate(ocr_pass.words):
+        key = word.line_key if word.line_key is not None else ("word", index)
+        placed = PlacedWord(word.text, *word.box, confidence=word.confidence)
+        if isinstance(key, tuple) and len(key) == 4 and key[0] == _CELL_KEY:
+            _, table_index, cell_index, line_key = key
+            table_words[table_index].setdefault(cell_index, {}).setdefault(line_key, []).append(placed)
+        else:
+            units.setdefault(key, []).append(placed)
+    to_points = 72.0 / dpi
+    placed_blocks: list[tuple[float, Block]] = []
+    for row in group_rows(list(units.values())):  # reading order on the upright image
+        text = repair_brackets(join_words(row).strip())
+        if not text:
+            continue
+        upright_box = _enclosing(row)
+        heights = sorted(w.height for w in row)
+        line = Line(
+            text=text,
+            prov=Provenance(file=file_name, page=page_no, bbox=_points_box(upright_box, ocr_pass, size, dpi),
+                            method=ReadMethod.OCR, confidence=_mean_confidence(row)),
+            font_size=round(heights[len(heights) // 2] * to_points, 1),
+        )
+        placed_blocks.append(((upright_box[1] + upright_box[3]) / 2, line))
+    for grid, cell_words in zip(ocr_pass.tables, table_words):
+        placed_blocks.append((grid.box[1], _table_block(grid, cell_words, ocr_pass, size, dpi, file_name, page_no)))
+    placed_blocks.sort(key=lambda item: item[0])
+    return [block for _, block in placed_blocks]
 
 
 def page_failure(file_name: str, page_no: int, reason: str) -> Finding:
@@ -520,7 +710,7 @@ def ocr_image(
         return page, [page_failure(file_name, page_no, reason)]
     except OcrError as e:
         return page, [page_failure(file_name, page_no, f"文字识别失败（{e}）")]
-    page.blocks = list(_lines_from_pass(ocr_pass, size, dpi, file_name, page_no))
+    page.blocks = _blocks_from_pass(ocr_pass, size, dpi, file_name, page_no)
     mean = ocr_pass.mean_confidence
     page.ocr_confidence = round(mean, 1) if mean is not None else None
     findings: list[Finding] = []

@@ -12,7 +12,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytesseract
 from PIL import Image
 
 # Tesseract's OpenMP threads fight each other when pages run side by side:
@@ -49,6 +48,13 @@ class TesseractOrientation:
     script: str
 
 
+def _pytesseract():
+    """pytesseract, imported at the first OCR call: it imports pandas (~0.8 s) when that is installed."""
+    import pytesseract
+
+    return pytesseract
+
+
 def _image_file(image: Image.Image, folder: str) -> str:
     """Write the image uncompressed: PNG encoding of a 300-dpi page costs more than the read."""
     path = Path(folder) / "page.pnm"
@@ -58,6 +64,7 @@ def _image_file(image: Image.Image, folder: str) -> str:
 
 def _run(func, image: Image.Image, timeout_s: float | None, **kwargs):
     timeout = 0 if timeout_s is None else max(1, int(round(timeout_s)))
+    pytesseract = _pytesseract()
     with tempfile.TemporaryDirectory(prefix="tess-") as folder:
         try:
             return func(_image_file(image, folder), timeout=timeout, **kwargs)
@@ -76,8 +83,8 @@ def recognize_words(
 ) -> list[TesseractWord]:
     """Words with pixel boxes and confidence (`tesseract … tsv`), empty entries dropped."""
     config = f"--psm {int(psm)} --dpi {int(dpi)}"
-    data = _run(pytesseract.image_to_data, image, timeout_s, lang=lang, config=config,
-                output_type=pytesseract.Output.DICT)
+    data = _run(_pytesseract().image_to_data, image, timeout_s, lang=lang, config=config,
+                output_type=_pytesseract().Output.DICT)
     words: list[TesseractWord] = []
     for i, text in enumerate(data["text"]):
         text = (text or "").strip()
@@ -102,7 +109,8 @@ def detect_orientation(image: Image.Image, *, dpi: int, timeout_s: float | None 
     """Orientation and script detection (`--psm 0`); None when there is too little text to tell."""
     config = f"--psm 0 --dpi {int(dpi)}"
     try:
-        osd = _run(pytesseract.image_to_osd, image, timeout_s, config=config, output_type=pytesseract.Output.DICT)
+        osd = _run(_pytesseract().image_to_osd, image, timeout_s, config=config,
+                   output_type=_pytesseract().Output.DICT)
     except TesseractTimeout:
         raise
     except TesseractError as e:
