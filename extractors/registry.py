@@ -14,12 +14,14 @@ runs in this process.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import multiprocessing
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from pipeline import cache
@@ -54,8 +56,25 @@ class _ReaderRef:
         return getattr(importlib.import_module(self.module), self.function)
 
     def version(self) -> str:
-        module_version = getattr(importlib.import_module(self.module), "READER_VERSION", "0")
-        return f"{self.module}:{module_version}:registry-{REGISTRY_VERSION}"
+        """The reader's source fingerprint: editing a reader (or OCR) invalidates its cached documents."""
+        module_file = Path(importlib.import_module(self.module).__file__)
+        return f"{self.module}:{_source_digest((module_file, *_READING_SOURCES))}:registry-{REGISTRY_VERSION}"
+
+
+_EXTRACTORS = Path(__file__).resolve().parent
+# modules every reader's output depends on, besides the reader's own module
+_READING_SOURCES = tuple(
+    _EXTRACTORS / name for name in ("ocr.py", "ocr_tables.py", "tesseract.py", "rapidocr_engine.py", "registry.py")
+) + (_EXTRACTORS.parent / "pipeline" / "document.py",)
+
+
+@lru_cache(maxsize=None)
+def _source_digest(paths: tuple[Path, ...]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 READERS: dict[FileKind, _ReaderRef] = {
