@@ -8,15 +8,23 @@ the folder. It then moves by atomic `os.rename` through the state folders
 
 where `<state>` is `<inbox>/../<inbox name>.state/` unless a work dir is given.
 
-Exactly once: a packet's run is recorded in the results store (by packet hash,
-requested ruleset and code version) *before* the final rename. On start-up,
-whatever is still in `processing/` is looked up first: already recorded → only the
-rename is finished; not recorded → processed again (its outputs are written
-atomically, so a half-finished earlier attempt leaves nothing behind). The same
-content dropped again is recognised by its hash and moved to `done/` unprocessed.
+Exactly once: a packet is claimed by the rename into `processing/` and hashed
+there; its run is recorded in the results store (by packet hash and requested
+ruleset) *before* the final rename. On start-up, whatever is still in
+`processing/` is looked up first: already recorded → only the rename is finished;
+not recorded → processed again (its outputs are written atomically, so a
+half-finished earlier attempt leaves nothing behind). The same content dropped
+again is recognised by its hash and moved to `done/` unprocessed.
+
+The look-up ignores the code version on purpose: `CODE_VERSION` fingerprints the
+source files, so any edit or upgrade while the watcher is down would otherwise
+make every recorded packet look new and process it a second time. Re-checking
+runs made by older code is the nightly flow's job (it finds them in `done/`).
 
 watchdog wakes the loop early; a periodic rescan of the inbox is what guarantees
-nothing is missed (events can be dropped by the OS under load).
+nothing is missed (events can be dropped by the OS under load). Readiness is
+re-checked before every claim, so a packet that changed while another one was
+being processed waits for its quiet period again.
 """
 
 from __future__ import annotations
@@ -49,6 +57,16 @@ from pipeline.settings import Settings, get_settings
 from pipeline.store import ResultStore, StoredRun, requested_ruleset
 
 log = logging.getLogger("cluster_intake.watch")
+
+CRASH_AT_ENV = "CLUSTER_INTAKE_WATCHER_CRASH_AT"
+"""Tests only: the name of a point (see `crash_point`) where the watcher SIGKILLs itself."""
+
+
+def crash_point(point: str) -> None:
+    """Let the crash-recovery tests kill the real process exactly between two steps."""
+    if os.environ.get(CRASH_AT_ENV) == point:
+        log.warning("测试用崩溃点：%s", point)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 Signature = tuple
 
@@ -227,6 +245,7 @@ class Watcher:
         except FileNotFoundError:  # taken away meanwhile: nothing to do, the next scan decides
             log.warning("申报材料 %s 已不在收件夹中，跳过", name)
             return
+        crash_point("claimed")
         self.handle_claimed(claimed, retry_failed=True)
 
     def handle_claimed(self, path: Path, retry_failed: bool) -> PacketOutcome | StoredRun:
@@ -236,16 +255,22 @@ class Watcher:
         one found in `processing/` at start-up with a recorded failure is only moved on.
         """
         started = time.perf_counter()
-        digest = packet_hash(path)
-        prior = self.store.latest_for(digest, self.ruleset_key, CODE_VERSION)
+        digest = packet_hash(path)  # of the claimed bytes: nothing in the inbox can change them now
+        # Any code version counts for a packet resumed from processing/ (it was taken once already);
+        # a packet dropped anew is processed again when the code (or ruleset) changed since.
+        prior = self.store.latest_of_content(digest, self.ruleset_key)
         if prior is not None and not prior.completed and retry_failed:
             log.info("重新处理 %s：相同内容上次处理失败（%s）", path.name, prior.reason)
+        elif prior is not None and retry_failed and prior.code_version != CODE_VERSION:
+            log.info("重新处理 %s：相同内容此前由程序版本 %s 处理，当前版本为 %s", path.name, prior.code_version, CODE_VERSION)
         elif prior is not None:
             folder = self.dirs.done if prior.completed else self.dirs.failed
             final = move(path, folder, self._kept_name(prior, path, folder))
             log.info(
-                "跳过 %s：内容与已处理的“%s”相同（%s），未重复处理 → %s",
+                "跳过 %s：内容与已处理的“%s”相同（%s），未重复处理 → %s%s",
                 path.name, prior.packet_id, _STATUS_ZH[prior.status.value], _rel(final, self.dirs.root),
+                "" if prior.code_version == CODE_VERSION
+                else f"（该结果由程序版本 {prior.code_version} 生成，夜间复查将按当前版本 {CODE_VERSION} 重新审查）",
             )
             return prior
 
@@ -262,6 +287,7 @@ class Watcher:
             use_cache=False,  # decided above, by hash alone
         )
         seconds = time.perf_counter() - started
+        crash_point("recorded")
         if isinstance(outcome, PacketFailure):
             final = move(path, self.dirs.failed, final_name)
             log.error("处理失败 %s：%s → %s", outcome.packet_id, outcome.reason, _rel(final, self.dirs.root))
@@ -327,11 +353,12 @@ def run_watcher(
         watcher.resume()
         poll = max(0.2, min(rescan_seconds, quiet_seconds / 4))
         while not stop_event.is_set():
-            for name in tracker.ready(watcher.inbox):
-                if stop_event.is_set():
-                    break
-                tracker.forget(name)
-                watcher.take(name)
+            # one packet per scan: after a long run the rest are re-checked, not taken on stale readiness
+            ready = tracker.ready(watcher.inbox)
+            if ready:
+                tracker.forget(ready[0])
+                watcher.take(ready[0])
+                continue
             wake.wait(poll)
             wake.clear()
     finally:

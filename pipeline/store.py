@@ -309,6 +309,23 @@ class ResultStore:
             run = session.scalars(stmt).first()
             return StoredRun.of(run) if run else None
 
+    def latest_of_content(self, packet_hash: str, ruleset_requested: str) -> StoredRun | None:
+        """The newest run of these exact bytes under this ruleset, whatever the code version.
+
+        The watcher's exactly-once key: a source edit between two watcher runs changes
+        the code version, and must not make content already processed look new
+        (bringing stale runs up to date is the nightly re-check's job).
+        """
+        stmt = (
+            select(Run)
+            .where(Run.packet_hash == packet_hash, Run.ruleset_requested == ruleset_requested)
+            .order_by(Run.finished_at.desc(), Run.id.desc())
+            .limit(1)
+        )
+        with self._sessions() as session:
+            run = session.scalars(stmt).first()
+            return StoredRun.of(run) if run else None
+
     def get(self, run_id: int) -> StoredRun | None:
         with self._sessions() as session:
             run = session.get(Run, run_id)

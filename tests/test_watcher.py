@@ -4,11 +4,17 @@ Twenty small packets arrive (some while others are processed, one written slowly
 in chunks, one a copy of another under a new name, three while the watcher is
 down). Afterwards every packet must sit in done/, each distinct packet must have
 exactly one run in the results store, and every one must have its outputs.
+
+The crash-window test kills the real process at the two points that matter
+(right after the claim, and between recording a run and the rename to done/)
+through the watcher's test-only crash hook, and changes a source file while it is
+down, as a colleague's edit or an upgrade would.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,12 +24,12 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from flows.watcher import StabilityTracker, StateDirs, free_name, signature
+from flows.watcher import CRASH_AT_ENV, StabilityTracker, StateDirs, free_name, signature
 from pipeline.batch import packet_hash
 from pipeline.store import ResultStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-QUIET_SECONDS = 1.0
+QUIET_SECONDS = 2.0  # the slow writer pauses 0.3 s: a wide margin even on a loaded machine
 
 
 def tiny_docx(path: Path, n: int, extra_pages: int = 0) -> Path:
@@ -46,7 +52,7 @@ def tiny_docx(path: Path, n: int, extra_pages: int = 0) -> Path:
     return path
 
 
-def write_slowly(target: Path, data: bytes, chunks: int = 6, pause: float = 0.4) -> None:
+def write_slowly(target: Path, data: bytes, chunks: int = 6, pause: float = 0.3) -> None:
     """Append in chunks, each pause shorter than the quiet period: it must not be taken early."""
     step = len(data) // chunks + 1
     with target.open("wb") as fh:
@@ -57,11 +63,16 @@ def write_slowly(target: Path, data: bytes, chunks: int = 6, pause: float = 0.4)
             time.sleep(pause)
 
 
-def start_watcher(inbox: Path, out: Path, data_dir: Path, log: Path) -> subprocess.Popen:
+def start_watcher(
+    inbox: Path, out: Path, data_dir: Path, log: Path, *, source_root: Path = PROJECT_ROOT, crash_at: str | None = None,
+) -> subprocess.Popen:
     env = {**os.environ, "CLUSTER_INTAKE_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env.pop(CRASH_AT_ENV, None)
+    if crash_at:
+        env[CRASH_AT_ENV] = crash_at
     return subprocess.Popen(
         [sys.executable, "-m", "flows.watcher", str(inbox), "--out", str(out), "--quiet", str(QUIET_SECONDS), "--driver"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
+        cwd=source_root, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
     )
 
 
@@ -91,24 +102,25 @@ def test_watcher_survives_sigkill_and_processes_each_packet_once(tmp_path: Path)
     inbox, out, data_dir, log = tmp_path / "inbox", tmp_path / "out", tmp_path / "data", tmp_path / "watch.log"
     inbox.mkdir()
     dirs = StateDirs.for_inbox(inbox)
+    sources = copy_sources(tmp_path / "src")  # a fixed code version for the whole test, whatever else is edited
     staging = tmp_path / "staging"  # packets are built here, then dropped (copied or renamed) into the inbox
 
     expected: dict[str, str] = {}  # inbox name → packet hash
 
+    # expected hashes come from the staged bytes: the watcher may claim a packet the moment it is quiet
     def drop_file(n: int, **kw) -> None:
         built = tiny_docx(staging / f"集群{n:02d}.docx", n, **kw)
-        target = inbox / built.name
-        target.write_bytes(built.read_bytes())  # written in place, not renamed: the watcher must wait
-        expected[target.name] = packet_hash(target)
+        expected[built.name] = packet_hash(built)
+        (inbox / built.name).write_bytes(built.read_bytes())  # written in place, not renamed: the watcher must wait
 
     def drop_folder(n: int) -> None:
         folder = staging / f"集群{n:02d} 文件夹"
         tiny_docx(folder / "01 申报表.docx", n)
         tiny_docx(folder / "02 佐证材料.docx", n + 1000, extra_pages=1)
+        expected[folder.name] = packet_hash(folder)  # member names are relative: same hash in the inbox
         os.rename(folder, inbox / folder.name)
-        expected[folder.name] = packet_hash(inbox / folder.name)
 
-    proc = start_watcher(inbox, out, data_dir, log)
+    proc = start_watcher(inbox, out, data_dir, log, source_root=sources)
     try:
         for n in range(1, 7):
             drop_file(n)
@@ -118,8 +130,8 @@ def test_watcher_survives_sigkill_and_processes_each_packet_once(tmp_path: Path)
         for n in range(8, 12):
             drop_file(n, extra_pages=n % 3)
         slow = tiny_docx(staging / "集群12 慢速上传.docx", 12, extra_pages=3)
+        expected[slow.name] = packet_hash(slow)
         write_slowly(inbox / slow.name, slow.read_bytes())
-        expected[slow.name] = packet_hash(inbox / slow.name)
         for n in range(13, 16):
             drop_file(n)
         # kill it hard while a packet is in flight
@@ -135,12 +147,12 @@ def test_watcher_survives_sigkill_and_processes_each_packet_once(tmp_path: Path)
         for n in range(16, 19):
             drop_file(n)
         copy = inbox / "集群01 副本.docx"
+        expected[copy.name] = packet_hash(staging / "集群01.docx")
         copy.write_bytes((staging / "集群01.docx").read_bytes())
-        expected[copy.name] = packet_hash(copy)
         drop_folder(20)
         assert len(expected) == 20
 
-        proc = start_watcher(inbox, out, data_dir, log)
+        proc = start_watcher(inbox, out, data_dir, log, source_root=sources)
 
         def all_done() -> bool:
             return not any(inbox.iterdir()) and not any(dirs.processing.iterdir()) and (
@@ -179,6 +191,65 @@ def test_watcher_survives_sigkill_and_processes_each_packet_once(tmp_path: Path)
     assert "Traceback" not in text
     if in_flight:
         assert f"恢复上次中断的申报材料：{in_flight[0]}" in text
+
+
+def copy_sources(target: Path) -> Path:
+    """The code the watcher runs, in a tree this test may edit (CODE_VERSION fingerprints it)."""
+    for package in ("pipeline", "extractors", "validators", "flows"):
+        shutil.copytree(PROJECT_ROOT / package, target / package, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def test_crash_after_claim_and_after_record_then_code_change(tmp_path: Path):
+    inbox, out, data_dir, log = tmp_path / "inbox", tmp_path / "out", tmp_path / "data", tmp_path / "watch.log"
+    inbox.mkdir()
+    dirs = StateDirs.for_inbox(inbox)
+    sources = copy_sources(tmp_path / "src")
+    packet = tiny_docx(tmp_path / "staging" / "集群31.docx", 31)
+    digest = packet_hash(packet)
+
+    def run_until_crash(crash_at: str) -> None:
+        proc = start_watcher(inbox, out, data_dir, log, source_root=sources, crash_at=crash_at)
+        try:
+            proc.wait(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == -signal.SIGKILL, log.read_text()
+        assert [p.name for p in dirs.processing.iterdir()] == [packet.name], log.read_text()
+
+    # 1) killed right after the claim: in processing/, nothing recorded yet
+    (inbox / packet.name).write_bytes(packet.read_bytes())
+    run_until_crash("claimed")
+    assert stored_runs(data_dir) == {}
+    # 2) the restart processes it, records the run, and is killed before the rename to done/
+    run_until_crash("recorded")
+    assert stored_runs(data_dir) == {digest: 1}
+    # 3) the sources change while it is down (a new code version), and the same bytes arrive again
+    (sources / "pipeline" / "zz_edited_while_down.py").write_text('"""An edit made while the watcher was down."""\n')
+    (inbox / "集群31 副本.docx").write_bytes(packet.read_bytes())
+    proc = start_watcher(inbox, out, data_dir, log, source_root=sources)
+    try:
+        wait_for(
+            lambda: not any(inbox.iterdir()) and not any(dirs.processing.iterdir()) and len(list(dirs.done.iterdir())) == 2,
+            120, "both packets to reach done/", proc, log,
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+    text = log.read_text()
+    assert proc.returncode == 0, text
+    assert sorted(p.name for p in dirs.done.iterdir()) == ["集群31 副本.docx", "集群31.docx"]
+    # the resume did not re-process the recorded packet, whatever the code version; the copy dropped
+    # anew under the new code version is processed again (the contract: unless the code changed)
+    assert stored_runs(data_dir) == {digest: 2}
+    assert (out / "集群31" / "result.json").is_file()
+    assert (out / "集群31_副本" / "result.json").is_file()
+    assert text.count("恢复上次中断的申报材料：集群31.docx") == 2
+    assert "跳过 集群31.docx" in text and "跳过 集群31 副本.docx" not in text
+    assert "重新处理 集群31 副本.docx：相同内容此前由程序版本" in text
+    assert "Traceback" not in text
 
 
 def test_stability_waits_for_the_quiet_period(tmp_path: Path):
