@@ -62,7 +62,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
         "STANDARD_NO",
         re.compile(
             r"(?<![A-Za-z])(?:[TQ]\s*/\s*[A-Z]{1,12}|DB\s*\d{2,4}\s*/\s*[TZ]?|[A-Z]{1,4}\s*/\s*[TZ]|GB|[A-Z]{2})"
-            r"\s*\d{1,10}(?:\.\d+)*[A-Z]?(?:\s*-\s*\d{2,4})?(?![0-9])"
+            r"\s*\d{1,10}(?:\.\d+)*[A-Z]?(?:\s*-\s*\d{1,8})?(?![0-9])"
         ),
     ),
     ("DATE", re.compile(r"(?<!\d)(?:19|20)\d{2}\s*年\s*(?:\d{1,2}\s*月\s*(?:\d{1,2}\s*日)?)?")),
@@ -178,9 +178,23 @@ def rule_spans(doc: Doc) -> Doc:
     return doc
 
 
+def _keep_jieba_cache() -> None:
+    """Keep jieba's dictionary cache under the data dir: rebuilt, it costs ~1-3 s more per process."""
+    from pipeline.settings import get_settings
+
+    folder = get_settings().cache_dir / "jieba"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a read-only data dir: jieba keeps its default cache in $TMPDIR
+        logging.getLogger(__name__).info("jieba cache stays in the temp dir: %s", error)
+        return
+    jieba.dt.tmp_dir = str(folder)
+
+
 @lru_cache(maxsize=1)
 def get_nlp() -> Language:
     """Build the pipeline once per process."""
+    _keep_jieba_cache()
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
     nlp.tokenizer = BoundaryTokenizer(nlp.tokenizer)
     nlp.add_pipe("rule_spans")

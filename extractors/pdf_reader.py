@@ -7,6 +7,12 @@ renders one such page and OCRs it. `read_pdf` runs both, the OCR pages in a
 thread pool (Tesseract is a subprocess; each worker renders its own page, so
 at most `workers` rendered pages are held at once).
 
+Speed (issue 7): plain text pages (text objects only, every char mapped to
+Unicode) are read by PDFium and grouped by pdfplumber's word extractor, ~7x
+faster than pdfminer's pure-Python content parsing; pages with ruling lines,
+images or anything unusual stay with pdfplumber. A big file's text pass is
+split with a worker process.
+
 A damaged file is read as far as it goes: pdfplumber first, then the file
 repaired by qpdf (pikepdf), then PDFium's text; the pages that fail become one
 FILE_UNREADABLE finding.
@@ -15,7 +21,13 @@ FILE_UNREADABLE finding.
 from __future__ import annotations
 
 import io
+import logging
+import os
+import pickle
 import re
+import subprocess
+import sys
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +37,9 @@ from typing import Any, Iterable, Sequence
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import PdfminerException
 
 from extractors.ocr import PlacedWord, collapse_cjk_spaces, count_cjk_ideographs, group_rows, join_words, ocr_image, page_failure
@@ -34,6 +48,8 @@ from pipeline.document import BBox, Cell, FileKind, Line, Page, Provenance, Read
 from pipeline.errors import FileEncrypted, FileUnreadable
 from pipeline.packet import PacketMember
 from pipeline.result import Evidence, Finding, FindingCode, Severity
+
+log = logging.getLogger(__name__)
 
 # PDFium is not thread-safe: one render at a time (0.1 s a page, against ~1-2 s of OCR).
 _PDFIUM_LOCK = threading.Lock()
@@ -244,7 +260,11 @@ def _inside(obj: dict, boxes: Sequence[BBox]) -> bool:
 def _line_blocks(page, table_boxes: Sequence[BBox], file_name: str, page_no: int) -> list[Line]:
     """Words outside the tables, grouped into visual lines; font size from the chars."""
     outside = page.filter(lambda obj: obj.get("object_type") != "char" or not _inside(obj, table_boxes))
-    words = outside.extract_words(return_chars=True)
+    return lines_from_words(outside.extract_words(return_chars=True), file_name, page_no)
+
+
+def lines_from_words(words: Sequence[dict], file_name: str, page_no: int) -> list[Line]:
+    """pdfplumber words (with their chars) grouped into visual lines; font size from the chars."""
     units = [[PlacedWord(w["text"], w["x0"], w["top"], w["x1"], w["bottom"])] for w in words]
     sizes = {(w["x0"], w["top"]): [ch["size"] for ch in w["chars"]] for w in words}
     lines: list[Line] = []
@@ -276,6 +296,117 @@ def text_page(page, file_name: str, page_no: int) -> Page:
     blocks.sort(key=lambda b: (b.prov.bbox[1], b.prov.bbox[0]) if b.prov.bbox else (0.0, 0.0))
     return Page(number=page_no, width=round(float(page.width), 2), height=round(float(page.height), 2),
                 method=ReadMethod.TEXT, blocks=blocks)
+
+
+# ---------------------------------------------------------------- fast path: plain text pages via PDFium
+#
+# pdfminer interprets content streams in pure Python (~0.07 s a page on this
+# machine; most of a 200-page packet's time). A page that holds nothing but
+# horizontal text, whose every char PDFium maps to Unicode, has no ruling lines
+# (so pdfplumber's table finder finds nothing there) and no images (so it is no
+# scan): its chars are read by PDFium (~0.01 s a page) as pdfplumber-style char
+# dicts — loose boxes match pdfminer's to 0.2 pt — and grouped into words by
+# pdfplumber's own word extractor. Every other page is read by pdfplumber.
+
+_UPRIGHT_TOLERANCE = 1e-3  # radians
+
+
+def _only_text_objects(pdf_page) -> bool:
+    """True when the page's top-level objects are all text (no paths, images or forms)."""
+    raw_page = pdf_page.raw
+    return all(
+        pdfium_c.FPDFPageObj_GetType(pdfium_c.FPDFPage_GetObject(raw_page, i)) == pdfium_c.FPDF_PAGEOBJ_TEXT
+        for i in range(pdfium_c.FPDFPage_CountObjects(raw_page))
+    )
+
+
+def _pdfium_chars(textpage, page_height: float) -> list[dict] | None:
+    """The page's chars as pdfplumber char dicts (top-left origin), or None when a char is
+    not upright or has no Unicode mapping (pdfplumber then reads the page)."""
+    raw_text = textpage.raw
+    box = pdfium_c.FS_RECTF()
+    chars: list[dict] = []
+    for i in range(pdfium_c.FPDFText_CountChars(raw_text)):
+        if pdfium_c.FPDFText_IsGenerated(raw_text, i) != 0:  # a space or line break PDFium inferred
+            continue
+        if pdfium_c.FPDFText_HasUnicodeMapError(raw_text, i) != 0:
+            return None
+        angle = pdfium_c.FPDFText_GetCharAngle(raw_text, i)
+        if not (0 <= angle < _UPRIGHT_TOLERANCE or angle > 6.283185307179586 - _UPRIGHT_TOLERANCE):
+            return None
+        code = pdfium_c.FPDFText_GetUnicode(raw_text, i)
+        if not 0 < code <= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            return None
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw_text, i, box):
+            return None
+        top = page_height - box.top
+        chars.append({
+            "object_type": "char",
+            "text": chr(code),
+            "x0": box.left,
+            "x1": box.right,
+            "top": top,
+            "doctop": top,
+            "bottom": page_height - box.bottom,
+            "upright": True,
+            "size": pdfium_c.FPDFText_GetFontSize(raw_text, i),
+            "fontname": "",
+        })
+    return chars
+
+
+def fast_text_page(document: pdfium.PdfDocument, page_no: int, file_name: str) -> Page | None:
+    """A plain text page read by PDFium (call under `_PDFIUM_LOCK`); None when pdfplumber must read it."""
+    pdf_page = document[page_no - 1]
+    try:
+        media, crop = tuple(pdf_page.get_mediabox()), tuple(pdf_page.get_cropbox())
+        if pdf_page.get_rotation() % 360 or media != crop or media[:2] != (0.0, 0.0):
+            return None
+        if not _only_text_objects(pdf_page):
+            return None
+        width, height = pdf_page.get_size()
+        textpage = pdf_page.get_textpage()
+        try:
+            chars = _pdfium_chars(textpage, height)
+        finally:
+            textpage.close()
+    finally:
+        pdf_page.close()
+    if chars is None or text_layer_problem(chars, width * height, 0.0):
+        return None
+    visible = "".join(c["text"] for c in chars if c["text"].strip())
+    if len(visible) >= 10 and count_cjk_ideographs(visible) == 0:
+        return None  # a text layer without Chinese: pdfplumber's triage decides about it
+    lines = lines_from_words(extract_words(chars, return_chars=True), file_name, page_no)
+    lines.sort(key=lambda b: (b.prov.bbox[1], b.prov.bbox[0]) if b.prov.bbox else (0.0, 0.0))
+    return Page(number=page_no, width=round(float(width), 2), height=round(float(height), 2),
+                method=ReadMethod.TEXT, blocks=lines)
+
+
+def fast_text_pages(path: Path, page_numbers: Sequence[int], page_count: int, file_name: str,
+                    password: str | None) -> dict[int, Page]:
+    """Page number → page, for each given page the PDFium fast path can read (others are left out)."""
+    read: dict[int, Page] = {}
+    with _PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(path, password=password)
+        except pdfium.PdfiumError:
+            return read  # pdfplumber opened it: let pdfplumber read it all
+    try:
+        if len(document) != page_count:
+            return read
+        for page_no in page_numbers:
+            with _PDFIUM_LOCK:
+                try:
+                    page = fast_text_page(document, page_no, file_name)
+                except pdfium.PdfiumError:
+                    page = None
+            if page is not None:
+                read[page_no] = page
+    finally:
+        with _PDFIUM_LOCK:
+            document.close()
+    return read
 
 
 # ---------------------------------------------------------------- the passes
@@ -327,9 +458,96 @@ def _pdfium_text_pass(member: PacketMember, password: str | None, damage: str) -
     return doc, needs_ocr, [_damage_finding(member.name, damage, {})]
 
 
+@dataclass
+class _TextPassPart:
+    """What reading some of a file's pages gave: pages read, pages that need OCR, failures."""
+
+    pages: list[Page]
+    needs_ocr: list[int]
+    failed: dict[int, str]
+
+
+def _read_text_pages(pdf, path: Path, file_name: str, password: str | None, page_numbers: Sequence[int],
+                     repaired: bool) -> _TextPassPart:
+    """The given pages: plain text pages by PDFium, every other page by pdfplumber."""
+    fast = {} if repaired else fast_text_pages(path, page_numbers, len(pdf.pages), file_name, password)
+    part = _TextPassPart(pages=list(fast.values()), needs_ocr=[], failed={})
+    for page_no in page_numbers:
+        if page_no in fast:
+            continue
+        pdf_page = pdf.pages[page_no - 1]
+        # pdfminer raises a zoo of exception types on a broken page: each one is
+        # recorded as that page's failure, and the other pages are still read.
+        try:
+            problem = text_layer_problem(pdf_page.chars, float(pdf_page.width * pdf_page.height), _image_area(pdf_page))
+            if problem:
+                part.needs_ocr.append(page_no)
+            else:
+                page = text_page(pdf_page, file_name, page_no)
+                if repaired and not page.blocks and not pdf_page.images:
+                    part.failed[page_no] = "修复后该页无可读内容"
+                part.pages.append(page)
+        except Exception as e:  # noqa: BLE001 - see above
+            part.failed[page_no] = f"该页解析失败（{type(e).__name__}）"
+        finally:
+            pdf_page.close()
+    return part
+
+
+def run_text_pass_worker() -> None:
+    """Entry of the worker process: pickled (path, file name, password, pages, result path) on stdin."""
+    path, file_name, password, page_numbers, result_path = pickle.load(sys.stdin.buffer)
+    with _pdfplumber_with_pages(path, password) as pdf:
+        part = _read_text_pages(pdf, Path(path), file_name, password, page_numbers, repaired=False)
+    Path(result_path).write_bytes(pickle.dumps(part))
+
+
+def _read_text_pages_split(pdf, member: PacketMember, password: str | None, here: list[int],
+                           elsewhere: list[int]) -> list[_TextPassPart]:
+    """`here` read in this process while a worker process reads `elsewhere`.
+
+    The worker is a plain interpreter (not multiprocessing), so callers need no
+    `if __name__ == "__main__"` guard; it hands its pages back through a file.
+    """
+    with tempfile.TemporaryDirectory(prefix="text-pass-") as folder:
+        result_path = Path(folder) / "part.pickle"
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "from extractors.pdf_reader import run_text_pass_worker; run_text_pass_worker()"],
+            stdin=subprocess.PIPE, env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        )
+        try:
+            assert worker.stdin is not None
+            worker.stdin.write(pickle.dumps((str(member.path), member.name, password, elsewhere, str(result_path))))
+            worker.stdin.close()
+        except BrokenPipeError:  # the worker already exited: its return code below says so
+            log.debug("text pass worker for %s exited before reading its task", member.name)
+        parts = [_read_text_pages(pdf, member.path, member.name, password, here, repaired=False)]
+        if worker.wait() == 0 and result_path.is_file():
+            parts.append(pickle.loads(result_path.read_bytes()))
+        else:
+            log.warning("text pass worker for %s exited with %s; reading its pages here", member.name, worker.returncode)
+            parts.append(_read_text_pages(pdf, member.path, member.name, password, elsewhere, repaired=False))
+    return parts
+
+
+# A worker process costs ~1 s to start (a fresh interpreter importing this module):
+# worth it from about this many pages. It takes the larger share, since this
+# process also builds the analysis stages meanwhile (see pipeline.driver.read_packet).
+PARALLEL_MIN_PAGES = 60
+WORKER_SHARE = 0.75
+
+
+def _worker_pages(page_count: int, settings, repaired: bool) -> list[int]:
+    """The pages a second process reads (none for small, repaired, or single-worker runs)."""
+    if repaired or page_count < PARALLEL_MIN_PAGES or settings.workers < 2:
+        return []
+    return list(range(page_count - int(page_count * WORKER_SHARE) + 1, page_count + 1))
+
+
 def pdf_text_pass(member: PacketMember, settings) -> tuple[SourceDocument, list[int], list[Finding]]:
     """Every page's text layer; returns the document, the pages that need OCR, and findings.
 
+    A big file's pages are read by two processes (pdfminer is pure Python).
     Raises `FileEncrypted` (no or wrong password) or `FileUnreadable` (nothing readable).
     """
     password = password_for(member.name, settings)
@@ -339,28 +557,17 @@ def pdf_text_pass(member: PacketMember, settings) -> tuple[SourceDocument, list[
         raise
     except (PdfminerException, pikepdf.PdfError) as e:
         return _pdfium_text_pass(member, password, type(e).__name__)
-    pages: list[Page] = []
-    needs_ocr: list[int] = []
-    failed: dict[int, str] = {}
     with opened.pdf as pdf:
         page_count = len(pdf.pages)
-        for index, pdf_page in enumerate(pdf.pages):
-            page_no = index + 1
-            # pdfminer raises a zoo of exception types on a broken page: each one is
-            # recorded as that page's failure, and the other pages are still read.
-            try:
-                problem = text_layer_problem(pdf_page.chars, float(pdf_page.width * pdf_page.height), _image_area(pdf_page))
-                if problem:
-                    needs_ocr.append(page_no)
-                else:
-                    page = text_page(pdf_page, member.name, page_no)
-                    if opened.repaired and not page.blocks and not pdf_page.images:
-                        failed[page_no] = "修复后该页无可读内容"
-                    pages.append(page)
-            except Exception as e:  # noqa: BLE001 - see above
-                failed[page_no] = f"该页解析失败（{type(e).__name__}）"
-            finally:
-                pdf_page.close()
+        elsewhere = _worker_pages(page_count, settings, opened.repaired)
+        here = sorted(set(range(1, page_count + 1)) - set(elsewhere))
+        if elsewhere:
+            parts = _read_text_pages_split(pdf, member, password, here, elsewhere)
+        else:
+            parts = [_read_text_pages(pdf, member.path, member.name, password, here, opened.repaired)]
+    pages = sorted((p for part in parts for p in part.pages), key=lambda p: p.number)
+    needs_ocr = sorted(n for part in parts for n in part.needs_ocr)
+    failed = {n: why for part in parts for n, why in part.failed.items()}
     findings = [_damage_finding(member.name, opened.damage, failed)] if failed else []
     if page_count and len(failed) == page_count:
         raise FileUnreadable(member.name, f"文件已损坏，所有页面均无法读取（{opened.damage or '页面解析失败'}）")

@@ -110,12 +110,9 @@ def default_processor(source: Path, out_dir: Path, settings: Settings) -> Packet
 
 def reuse_cached(run: StoredRun | None, packet_id: str, out_dir: Path) -> PacketResult | None:
     """The stored result of an unchanged packet, its outputs copied to `out_dir` if needed."""
-    if run is None or not run.completed or run.packet_id != packet_id or not run.output_dir:
+    if not reusable(run, packet_id):
         return None
     stored_dir = Path(run.output_dir)
-    result_json = stored_dir / "result.json"
-    if not result_json.is_file():
-        return None
     target = out_dir / packet_id
     if stored_dir.resolve() != target.resolve():
         staging = target.with_name(f".{target.name}.copying")
@@ -125,6 +122,44 @@ def reuse_cached(run: StoredRun | None, packet_id: str, out_dir: Path) -> Packet
             shutil.rmtree(target)
         staging.rename(target)
     return PacketResult.model_validate_json((target / "result.json").read_text(encoding="utf-8"))
+
+
+def reusable(run: StoredRun | None, packet_id: str) -> bool:
+    """Whether `reuse_cached` can serve this stored run for the packet."""
+    return (
+        run is not None and run.completed and run.packet_id == packet_id and bool(run.output_dir)
+        and (Path(run.output_dir) / "result.json").is_file()
+    )
+
+
+def packets_to_process(inbox: Path, settings: Settings, store: ResultStore) -> list[Path]:
+    """The inbox packets with no reusable stored result (new, changed, failed before, or unreadable).
+
+    Hashing is cheap next to processing: the CLI asks this before it starts a
+    Prefect server, which an unchanged re-run does not need.
+    """
+    if not settings.use_cache:
+        return inbox_packets(inbox)
+    ruleset_key = requested_ruleset(settings)
+    pending = []
+    for source in inbox_packets(inbox):
+        try:
+            digest = packet_hash(source, file_hashes(source))
+        except OSError:
+            pending.append(source)  # process_one records the failure
+            continue
+        if not reusable(store.latest_for(digest, ruleset_key, CODE_VERSION), packet_id_for(source)):
+            pending.append(source)
+    return pending
+
+
+def inbox_needs_processing(inbox: Path, settings: Settings) -> bool:
+    """Whether any inbox packet lacks a reusable stored result (the CLI starts Prefect only then)."""
+    store = ResultStore.from_settings(settings)
+    try:
+        return bool(packets_to_process(inbox, settings, store))
+    finally:
+        store.close()
 
 
 def process_one(

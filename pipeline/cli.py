@@ -94,10 +94,10 @@ def batch(
         if not inbox.is_dir():
             raise UsageError(f"inbox is not a folder: {inbox}")
         settings = _settings(ruleset)
-        if direct:
-            from pipeline.batch import run_batch
+        from pipeline.batch import inbox_needs_processing, run_batch
 
-            results = run_batch(inbox, out, settings)
+        if direct or not inbox_needs_processing(inbox, settings):
+            results = run_batch(inbox, out, settings)  # an unchanged re-run reuses stored results, no server
         else:
             from flows.batch_flow import run_batch_flow
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,16 +28,54 @@ class StageTimer:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
 
-def read_packet(packet: LoadedPacket, settings: Settings):
-    """Read every member; a broken file becomes findings and the rest is still read."""
-    from extractors.registry import read_member
+def prepare_analysis() -> None:
+    """Import the analysis and report stages and build the spaCy pipeline (jieba's dictionary).
 
+    Together ~3-5 s of start-up per process; `read_packet` runs it on a thread
+    while the pages are read (OCR subprocesses and the text pass's worker process
+    leave this process idle), so it is not paid after reading.
+    """
+    import extractors.fields  # noqa: F401
+    import extractors.lists  # noqa: F401
+    import pipeline.reports  # noqa: F401
+    import pipeline.sections  # noqa: F401
+    import validators.checks  # noqa: F401
+    from extractors.nlp import get_nlp
+
+    get_nlp()
+
+
+def read_packet(packet: LoadedPacket, settings: Settings):
+    """Read every member; a broken file becomes findings and the rest is still read.
+
+    `prepare_analysis` runs on a thread meanwhile. Members whose reader forks a
+    worker process (DOCX, XLSX) are read before that thread starts: a fork while
+    another thread imports a module leaves the child blocked on that module's lock.
+    """
+    from extractors.registry import READERS, read_member
+
+    def forks(member) -> bool:
+        reader = READERS.get(member.kind)
+        return reader is not None and reader.in_worker
+
+    members = packet.members
+    order = sorted(range(len(members)), key=lambda i: not forks(members[i]))
+    outcomes = {}
+    preparing: threading.Thread | None = None
+    try:
+        for i in order:
+            if preparing is None and not forks(members[i]):
+                preparing = threading.Thread(target=prepare_analysis, name="prepare-analysis", daemon=True)
+                preparing.start()
+            outcomes[i] = read_member(members[i], settings)
+    finally:
+        if preparing is not None:
+            preparing.join()  # get_nlp is cached without a lock: never build it twice at once
     docs, findings = [], list(packet.findings)
-    for member in packet.members:
-        outcome = read_member(member, settings)
-        findings.extend(outcome.findings)
-        if outcome.document is not None:
-            docs.append(outcome.document)
+    for i in range(len(members)):
+        findings.extend(outcomes[i].findings)
+        if outcomes[i].document is not None:
+            docs.append(outcomes[i].document)
     return docs, findings
 
 
