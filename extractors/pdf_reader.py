@@ -4,8 +4,9 @@ Two steps, so that a Prefect flow can fan the OCR pages out as tasks:
 `pdf_text_pass` reads every page's text layer (lines and ruled tables) and
 lists the pages whose text layer is missing or garbled; `ocr_pdf_page`
 renders one such page and OCRs it. `read_pdf` runs both, the OCR pages in a
-thread pool (Tesseract is a subprocess; each worker renders its own page, so
-at most `workers` rendered pages are held at once).
+pool of `workers` spawned processes (the per-page image work holds the GIL;
+each worker renders its own page, so at most `workers` rendered pages are held
+at once).
 
 Speed (issue 7): plain text pages (text objects only, every char mapped to
 Unicode) are read by PDFium and grouped by pdfplumber's word extractor, ~7x
@@ -28,8 +29,12 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 import threading
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Sequence
@@ -40,7 +45,7 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils import extract_words
-from pdfplumber.utils.exceptions import PdfminerException
+from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
 from extractors.ocr import PlacedWord, collapse_cjk_spaces, count_cjk_ideographs, group_rows, join_words, ocr_image, page_failure
 from extractors.registry import ReadOutcome
@@ -95,10 +100,11 @@ class _Opened:
 def _open_pdfplumber(path: Path, file_name: str, password: str | None) -> _Opened:
     try:
         return _Opened(_pdfplumber_with_pages(path, password), repaired=False, damage=None)
-    except PdfminerException as e:
+    except _DAMAGE_ERRORS as e:
         if _is_encryption_error(e):
             raise _encrypted(file_name, password) from e
-        damage = f"{type(e.args[0]).__name__ if e.args else type(e).__name__}"
+        inner = e.args[0] if isinstance(e, PdfminerException) and e.args else e
+        damage = str(inner) if isinstance(inner, EmptyPageTree) else type(inner).__name__
     data = _repaired_bytes(path, file_name, password)  # pikepdf.PdfError propagates to the caller
     return _Opened(_pdfplumber_with_pages(io.BytesIO(data), None), repaired=True, damage=damage)
 
@@ -107,11 +113,24 @@ def _pdfplumber_with_pages(source, password: str | None):
     """Open with pdfplumber and parse the page tree now (it is lazy), so a broken one fails here."""
     pdf = pdfplumber.open(source, password=password or "")
     try:
-        len(pdf.pages)
+        if len(pdf.pages) == 0:  # a broken page tree reads as no pages at all, silently
+            raise EmptyPageTree("页面树损坏，未找到任何页面")
     except BaseException:
-        pdf.close()
+        try:
+            pdf.close()
+        except Exception:  # noqa: BLE001 - closing iterates the broken page tree again
+            log.debug("closing a damaged PDF failed", exc_info=True)
         raise
     return pdf
+
+
+class EmptyPageTree(Exception):
+    """pdfplumber found no page: the page tree is damaged (or the file holds none)."""
+
+
+# What pdfplumber raises for a damaged file beyond its own PdfminerException: a bad
+# MediaBox, a page tree of the wrong types. All of them mean: repair, then PDFium.
+_DAMAGE_ERRORS = (PdfminerException, EmptyPageTree, MalformedPDFException, TypeError, ValueError, KeyError, AttributeError)
 
 
 def _open_pdfium(path: Path, file_name: str, password: str | None) -> pdfium.PdfDocument:
@@ -384,8 +403,11 @@ def fast_text_page(document: pdfium.PdfDocument, page_no: int, file_name: str) -
 
 
 def fast_text_pages(path: Path, page_numbers: Sequence[int], page_count: int, file_name: str,
-                    password: str | None) -> dict[int, Page]:
-    """Page number → page, for each given page the PDFium fast path can read (others are left out)."""
+                    password: str | None, deadline: float | None = None) -> dict[int, Page]:
+    """Page number → page, for each given page the PDFium fast path can read (others are left out).
+
+    Pages not reached by `deadline` are left out too (the caller flags them).
+    """
     read: dict[int, Page] = {}
     with _PDFIUM_LOCK:
         try:
@@ -396,6 +418,8 @@ def fast_text_pages(path: Path, page_numbers: Sequence[int], page_count: int, fi
         if len(document) != page_count:
             return read
         for page_no in page_numbers:
+            if deadline is not None and time.monotonic() > deadline:
+                break
             with _PDFIUM_LOCK:
                 try:
                     page = fast_text_page(document, page_no, file_name)
@@ -413,9 +437,17 @@ def fast_text_pages(path: Path, page_numbers: Sequence[int], page_count: int, fi
 
 
 def _damage_finding(file_name: str, damage: str | None, failed: dict[int, str]) -> Finding:
-    pages = "、".join(str(n) for n in sorted(failed))
+    numbers = sorted(failed)
+    pages = "、".join(str(n) for n in numbers[:10]) + (f"等 {len(numbers)} " if len(numbers) > 10 else "")
     what = f"第{pages}页无法读取" if failed else "部分内容可能缺失"
     cause = f"（{damage}）" if damage else ""
+    if failed and all("超时" in why for why in failed.values()):
+        return Finding(
+            code=FindingCode.FILE_UNREADABLE,
+            severity=Severity.ERROR,
+            message=f"文件“{file_name}”读取超时，第{pages}页未读取，其余页面已读取：请单独复核这些页面。",
+            evidence=[Evidence.for_file(file_name, failed[n], page=n) for n in numbers[:20]],
+        )
     return Finding(
         code=FindingCode.FILE_UNREADABLE,
         severity=Severity.ERROR,
@@ -436,12 +468,17 @@ def _pdfium_text_pass(member: PacketMember, password: str | None, damage: str) -
             if "password" in str(e).lower():
                 raise _encrypted(member.name, password) from e
             raise FileUnreadable(member.name, f"文件已损坏或不完整，无法打开（{damage}）") from e
+        failed: dict[int, str] = {}
         try:
             page_count = len(document)
             for index in range(page_count):
-                pdf_page = document[index]
-                width, height = pdf_page.get_size()
-                text = pdf_page.get_textpage().get_text_range()
+                try:
+                    pdf_page = document[index]
+                    width, height = pdf_page.get_size()
+                    text = pdf_page.get_textpage().get_text_range()
+                except pdfium.PdfiumError as e:
+                    failed[index + 1] = f"该页无法载入（{e}）"
+                    continue
                 lines = [
                     Line(text=collapse_cjk_spaces(t.strip()),
                          prov=Provenance(file=member.name, page=index + 1, method=ReadMethod.TEXT))
@@ -454,8 +491,10 @@ def _pdfium_text_pass(member: PacketMember, password: str | None, damage: str) -
                                       method=ReadMethod.TEXT, blocks=lines))
         finally:
             document.close()
+    if page_count == 0 or len(failed) == page_count:
+        raise FileUnreadable(member.name, f"文件已损坏，没有可读取的页面（{damage}）")
     doc = SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.PDF, pages=pages, page_count=page_count)
-    return doc, needs_ocr, [_damage_finding(member.name, damage, {})]
+    return doc, needs_ocr, [_damage_finding(member.name, damage, failed)]
 
 
 @dataclass
@@ -468,12 +507,18 @@ class _TextPassPart:
 
 
 def _read_text_pages(pdf, path: Path, file_name: str, password: str | None, page_numbers: Sequence[int],
-                     repaired: bool) -> _TextPassPart:
-    """The given pages: plain text pages by PDFium, every other page by pdfplumber."""
-    fast = {} if repaired else fast_text_pages(path, page_numbers, len(pdf.pages), file_name, password)
+                     repaired: bool, deadline: float | None = None) -> _TextPassPart:
+    """The given pages: plain text pages by PDFium, every other page by pdfplumber.
+
+    Past `deadline` (monotonic seconds) the remaining pages are flagged, not read.
+    """
+    fast = {} if repaired else fast_text_pages(path, page_numbers, len(pdf.pages), file_name, password, deadline)
     part = _TextPassPart(pages=list(fast.values()), needs_ocr=[], failed={})
     for page_no in page_numbers:
         if page_no in fast:
+            continue
+        if deadline is not None and time.monotonic() > deadline:
+            part.failed[page_no] = "读取超时，未读取该页"
             continue
         pdf_page = pdf.pages[page_no - 1]
         # pdfminer raises a zoo of exception types on a broken page: each one is
@@ -496,14 +541,15 @@ def _read_text_pages(pdf, path: Path, file_name: str, password: str | None, page
 
 def run_text_pass_worker() -> None:
     """Entry of the worker process: pickled (path, file name, password, pages, result path) on stdin."""
-    path, file_name, password, page_numbers, result_path = pickle.load(sys.stdin.buffer)
+    path, file_name, password, page_numbers, result_path, seconds_left = pickle.load(sys.stdin.buffer)
+    deadline = time.monotonic() + seconds_left if seconds_left is not None else None
     with _pdfplumber_with_pages(path, password) as pdf:
-        part = _read_text_pages(pdf, Path(path), file_name, password, page_numbers, repaired=False)
+        part = _read_text_pages(pdf, Path(path), file_name, password, page_numbers, repaired=False, deadline=deadline)
     Path(result_path).write_bytes(pickle.dumps(part))
 
 
 def _read_text_pages_split(pdf, member: PacketMember, password: str | None, here: list[int],
-                           elsewhere: list[int]) -> list[_TextPassPart]:
+                           elsewhere: list[int], deadline: float | None = None) -> list[_TextPassPart]:
     """`here` read in this process while a worker process reads `elsewhere`.
 
     The worker is a plain interpreter (not multiprocessing), so callers need no
@@ -517,16 +563,19 @@ def _read_text_pages_split(pdf, member: PacketMember, password: str | None, here
         )
         try:
             assert worker.stdin is not None
-            worker.stdin.write(pickle.dumps((str(member.path), member.name, password, elsewhere, str(result_path))))
+            seconds_left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            worker.stdin.write(pickle.dumps((str(member.path), member.name, password, elsewhere, str(result_path),
+                                             seconds_left)))
             worker.stdin.close()
         except BrokenPipeError:  # the worker already exited: its return code below says so
             log.debug("text pass worker for %s exited before reading its task", member.name)
-        parts = [_read_text_pages(pdf, member.path, member.name, password, here, repaired=False)]
+        parts = [_read_text_pages(pdf, member.path, member.name, password, here, repaired=False, deadline=deadline)]
         if worker.wait() == 0 and result_path.is_file():
             parts.append(pickle.loads(result_path.read_bytes()))
         else:
             log.warning("text pass worker for %s exited with %s; reading its pages here", member.name, worker.returncode)
-            parts.append(_read_text_pages(pdf, member.path, member.name, password, elsewhere, repaired=False))
+            parts.append(_read_text_pages(pdf, member.path, member.name, password, elsewhere, repaired=False,
+                                          deadline=deadline))
     return parts
 
 
@@ -555,34 +604,46 @@ def pdf_text_pass(member: PacketMember, settings) -> tuple[SourceDocument, list[
         opened = _open_pdfplumber(member.path, member.name, password)
     except FileEncrypted:
         raise
-    except (PdfminerException, pikepdf.PdfError) as e:
-        return _pdfium_text_pass(member, password, type(e).__name__)
+    except (*_DAMAGE_ERRORS, pikepdf.PdfError) as e:
+        return _pdfium_text_pass(member, password, str(e) if isinstance(e, EmptyPageTree) else type(e).__name__)
     with opened.pdf as pdf:
         page_count = len(pdf.pages)
         elsewhere = _worker_pages(page_count, settings, opened.repaired)
         here = sorted(set(range(1, page_count + 1)) - set(elsewhere))
+        deadline = time.monotonic() + settings.file_timeout_s if settings.file_timeout_s > 0 else None
         if elsewhere:
-            parts = _read_text_pages_split(pdf, member, password, here, elsewhere)
+            parts = _read_text_pages_split(pdf, member, password, here, elsewhere, deadline)
         else:
-            parts = [_read_text_pages(pdf, member.path, member.name, password, here, opened.repaired)]
+            parts = [_read_text_pages(pdf, member.path, member.name, password, here, opened.repaired, deadline)]
     pages = sorted((p for part in parts for p in part.pages), key=lambda p: p.number)
     needs_ocr = sorted(n for part in parts for n in part.needs_ocr)
     failed = {n: why for part in parts for n, why in part.failed.items()}
     findings = [_damage_finding(member.name, opened.damage, failed)] if failed else []
-    if page_count and len(failed) == page_count:
+    if page_count and len(failed) == page_count and not any("超时" in why for why in failed.values()):
         raise FileUnreadable(member.name, f"文件已损坏，所有页面均无法读取（{opened.damage or '页面解析失败'}）")
     doc = SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.PDF, pages=pages, page_count=page_count)
     return doc, needs_ocr, findings
 
 
-def render_pdf_page(path: Path, file_name: str, page_no: int, dpi: int, password: str | None):
-    """One page as a grayscale PIL image at `dpi` (PDFium, under the lock)."""
+def render_pdf_page(path: Path, file_name: str, page_no: int, dpi: int, password: str | None,
+                    max_pixels: int | None = None):
+    """One page as a grayscale PIL image at `dpi` (PDFium, under the lock).
+
+    With `max_pixels`, a giant page is rendered at a lower resolution instead (the
+    dpi used is in `image.info["dpi"]`), so it can never exhaust memory.
+    """
     with _PDFIUM_LOCK:
         document = _open_pdfium(path, file_name, password)
         try:
             page = document[page_no - 1]
-            bitmap = page.render(scale=dpi / 72, grayscale=True)
-            return bitmap.to_pil().copy()  # own the pixels before PDFium frees the bitmap
+            scale = dpi / 72
+            if max_pixels:
+                width, height = page.get_size()
+                scale = min(scale, (max_pixels / max(width * height, 1.0)) ** 0.5)
+            bitmap = page.render(scale=scale, grayscale=True)
+            image = bitmap.to_pil().copy()  # own the pixels before PDFium frees the bitmap
+            image.info["dpi"] = (scale * 72, scale * 72)
+            return image
         finally:
             document.close()
 
@@ -591,7 +652,9 @@ def ocr_pdf_page(path: Path, file_name: str, page_no: int, settings) -> tuple[Pa
     """Render one page at `settings.ocr_dpi` and OCR it; a failure is a finding on an empty page."""
     dpi = settings.ocr_dpi
     try:
-        image = render_pdf_page(Path(path), file_name, page_no, dpi, password_for(file_name, settings))
+        image = render_pdf_page(Path(path), file_name, page_no, dpi, password_for(file_name, settings),
+                                max_pixels=settings.ocr_max_page_pixels)
+        dpi = image.info.get("dpi", (dpi,))[0]
     except (pdfium.PdfiumError, pikepdf.PdfError, FileEncrypted, IndexError) as e:
         page = Page(number=page_no, method=ReadMethod.OCR)
         return page, [page_failure(file_name, page_no, f"页面无法渲染（{type(e).__name__}）")]
@@ -605,15 +668,60 @@ def with_ocr_pages(document: SourceDocument, ocr_pages: Iterable[Page]) -> Sourc
     return document.model_copy(update={"pages": pages})
 
 
+# A spawned worker costs ~1 s to start (a fresh interpreter importing this module).
+# Spawn, not fork: this process has threads (the analysis preparation, PDFium's lock)
+# whose locks a forked child would inherit held.
+OCR_POOL_CONTEXT = "spawn"
+# Slack on top of the per-page limit before a page's worker counts as hung (start-up, render).
+OCR_POOL_SLACK_S = 30.0
+
+
+def _ocr_page_in_worker(path: str, file_name: str, page_no: int, settings) -> tuple[Page, list[Finding]]:
+    """Entry of an OCR worker process: render this page from the file and OCR it."""
+    return ocr_pdf_page(Path(path), file_name, page_no, settings)
+
+
+def _ocr_pages_in_processes(member: PacketMember, page_numbers: Sequence[int],
+                            settings) -> list[tuple[Page, list[Finding]]]:
+    """OCR pages on `settings.workers` processes: the per-page image work is Python (numpy
+    plus loops) that holds the GIL, so threads could not use the second core.
+
+    Each worker renders its own page, so at most `workers` page images exist at once;
+    only the small `Page` comes back. A page whose worker hangs past its time limit
+    becomes a finding; a broken pool hands the remaining pages to this process.
+    """
+    workers = min(settings.workers, len(page_numbers))
+    results: dict[int, tuple[Page, list[Finding]]] = {}
+    page_limit = settings.ocr_page_timeout_s + OCR_POOL_SLACK_S
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(OCR_POOL_CONTEXT))
+    hung = False
+    try:
+        futures = {n: pool.submit(_ocr_page_in_worker, str(member.path), member.name, n, settings) for n in page_numbers}
+        for n, future in futures.items():
+            try:
+                # pages finish roughly in order, so waiting in order bounds each wait by ~one page's time
+                results[n] = future.result(timeout=page_limit * (1 + len(page_numbers) // workers))
+            except FutureTimeout:
+                hung = True
+                log.warning("OCR worker for %s page %d did not finish in time", member.name, n)
+                reason = f"文字识别超时（超过{settings.ocr_page_timeout_s:g}秒）"
+                results[n] = (Page(number=n, method=ReadMethod.OCR), [page_failure(member.name, n, reason)])
+            except BrokenProcessPool as e:
+                log.warning("OCR worker pool for %s broke (%s); reading page %d here", member.name, e, n)
+                results[n] = ocr_pdf_page(member.path, member.name, n, settings)
+    finally:
+        pool.shutdown(wait=not hung, cancel_futures=True)
+    return [results[n] for n in page_numbers]
+
+
 def read_pdf(member: PacketMember, settings) -> ReadOutcome:
-    """Text pass, then the pages that need it OCR'd on `settings.workers` threads."""
+    """Text pass, then the pages that need it OCR'd on `settings.workers` processes
+    (in this process for one worker or one page)."""
     document, needs_ocr, findings = pdf_text_pass(member, settings)
-    ocr_pages: list[Page] = []
-    if needs_ocr:
-        with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="ocr") as pool:
-            for page, page_findings in pool.map(
-                lambda n: ocr_pdf_page(member.path, member.name, n, settings), needs_ocr
-            ):
-                ocr_pages.append(page)
-                findings.extend(page_findings)
+    if settings.workers > 1 and len(needs_ocr) > 1:
+        read = _ocr_pages_in_processes(member, needs_ocr, settings)
+    else:
+        read = [ocr_pdf_page(member.path, member.name, n, settings) for n in needs_ocr]
+    ocr_pages = [page for page, _ in read]
+    findings.extend(f for _, page_findings in read for f in page_findings)
     return ReadOutcome(document=with_ocr_pages(document, ocr_pages), findings=findings)

@@ -34,6 +34,7 @@ class Settings(BaseSettings):
     # parsing limits (hostile input)
     file_timeout_s: float = 600.0
     max_image_pixels: int = 120_000_000
+    ocr_max_page_pixels: int = 25_000_000  # a bigger PDF page is rendered for OCR at a lower dpi (A3 at 300 dpi: 17.4 M)
     zip_max_entries: int = 2000
     zip_max_total_bytes: int = 2 * 1024**3
     zip_max_entry_bytes: int = 512 * 1024**2
