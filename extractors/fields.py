@@ -37,9 +37,10 @@ OUTPUT_WORDS = ("产值", "营业收入", "营收", "主营业务收入", "销�
 
 # In priority order: the first rule whose keywords all appear decides.
 LABEL_RULES: tuple[LabelRule, ...] = (
-    LabelRule("patents_per_10k", "count", (("每万", "万人", "万名"), ("专利",))),
-    LabelRule("patent_growth_pct", "pct", (("专利",), GROWTH)),
-    LabelRule("valid_invention_patents", "count", (("发明专利", "专利"),), ("增长", "增速", "年均", "每万")),
+    # "有效发明" names the patents too when OCR garbles "专利" ("有效发明云利年均增长率")
+    LabelRule("patents_per_10k", "count", (("每万", "万人", "万名"), ("专利", "有效发明"))),
+    LabelRule("patent_growth_pct", "pct", (("专利", "有效发明"), GROWTH)),
+    LabelRule("valid_invention_patents", "count", (("发明专利", "专利", "有效发明"),), ("增长", "增速", "年均", "每万")),
     LabelRule("rd_growth_pct", "pct", (("研发", "R&D", "研究与试验发展", "研究开发"),)),
     LabelRule("industrial_internet_pct", "pct", (("工业互联网", "互联网平台"),)),
     LabelRule("sme_output_share_pct", "pct", (("中小企业",), SHARE)),

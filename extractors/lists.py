@@ -429,6 +429,11 @@ def _first_span(text: str, label: str):
     return found[0] if found else None
 
 
+def _names_uscc(text: str) -> bool:
+    """The text holds a USCC, also one OCR'd with look-alike letters ("MA0…" read "MAO…")."""
+    return bool(nlp.spans(text, "USCC")) or numbers.find_uscc_loose(text) is not None
+
+
 def _organisation(text: str) -> str | None:
     """The first company named in `text` (a …公司 before any …中心/…协会)."""
     found = nlp.spans(text, "ORG", overlapping=True)
@@ -444,10 +449,11 @@ def enterprise_from(record: Record) -> KeyEnterprise | None:
     if not _plausible_name(name):
         return None
     uscc_text = record.fields.get("uscc")
-    uscc = re.sub(r"\s", "", nlp.fold_width(uscc_text)).upper() if uscc_text else None
+    # the code itself when the cell or "代码：" value runs on into other words
+    uscc = (numbers.find_uscc_loose(uscc_text) or numbers.normalize_uscc(uscc_text)) if uscc_text else None
     if not uscc:
         span = _first_span(record.text, "USCC")
-        uscc = span._.value if span is not None else None
+        uscc = numbers.normalize_uscc(span._.value) if span is not None else numbers.find_uscc_loose(record.text)
     honors_text = record.fields.get("honors") or (record.text.replace(name, " ") if record.free else "")
     honors_text = "、".join(t for t in (honors_text, _ticked_honours(record.fields)) if t)
     return KeyEnterprise(name=name, uscc=uscc or None, honors=parse_honors(honors_text), evidence=record.evidence)
@@ -462,8 +468,15 @@ def _trust_identifier(record: Record, label: str) -> Record:
     return Record({k: v for k, v in record.fields.items() if k == "lead"}, record.text, record.evidence, free=True)
 
 
+def _repair_standard_record(record: Record) -> Record:
+    """The record with OCR'd slashes of standard codes repaired ("QV/JX005" → "Q/JX005"), so the
+    number span covers the whole code."""
+    fields = {k: numbers.repair_ocr_standard_slash(v) if k == "number" else v for k, v in record.fields.items()}
+    return Record(fields, numbers.repair_ocr_standard_slash(record.text), record.evidence, record.free)
+
+
 def standard_from(record: Record) -> StandardEntry | None:
-    record = _trust_identifier(record, "STANDARD_NO")
+    record = _trust_identifier(_repair_standard_record(record), "STANDARD_NO")
     number_text = record.fields.get("number")
     if number_text is None:
         span = _first_span(record.text, "STANDARD_NO")
@@ -545,10 +558,44 @@ def _branch_organisation(text: str) -> str | None:
     return name if _plausible_name(name) else None
 
 
+# How an organisation's name ends: a branch abroad is a company, office, plant or centre.
+_ORGANISATION_END = re.compile(
+    r"(?:有限公司|有限责任公司|股份公司|分公司|子公司|公司|集团|办事处|代表处|联络处|工厂|厂|中心|研究院|研究所|实验室"
+    r"|事务所|株式会社|商社|商行|门店|分部|基地|仓库|海外仓|分店|分院"
+    r"|Co\.?,?\s*Ltd\.?|Ltd\.?|Limited|Inc\.?|Corp(?:oration)?\.?|Company|GmbH|LLC|S\.?A\.?|B\.?V\.?|Pte\.?|Sdn\.?\s*Bhd\.?"
+    r"|Office|Factory|Center|Centre|Branch)$",
+    re.IGNORECASE,
+)
+
+
+def _looks_like_organisation(name: str) -> bool:
+    """A name, not a sentence: it ends as an organisation's name does (a trailing "（越南）"
+    or "(Vietnam)" set aside) and holds no sentence punctuation."""
+    bare = re.sub(r"\s*[（(][^()（）]{1,20}[)）]\s*$", "", nlp.fold_width(name).strip()).rstrip(" .")
+    if re.search(r"[。；;！!？?]", bare):
+        return False
+    return bool(_ORGANISATION_END.search(bare) or _ORGANISATION_END.search(bare + "."))
+
+
+def _leading_organisation(text: str) -> str | None:
+    """The longest run of words opening the record that reads as an organisation's name
+    ("卫华集团迪拜办事处 阿联酋", "Weihua Crane Vietnam Co., Ltd. 越南")."""
+    unnumbered = re.sub(r"^\s*\d{1,3}\s+", "", _NUMBERING.sub("", text, count=1))  # a headerless row's 序号 cell
+    first_piece = _clean(re.split(r"\s{2,}|\t|[，,；;](?!\s*Ltd)", unnumbered)[0]) or ""
+    words = first_piece.split(" ")
+    for count in range(len(words), 0, -1):
+        name = " ".join(words[:count])
+        if _looks_like_organisation(name):
+            return name
+    return None
+
+
 def branch_from(record: Record) -> OverseasBranch | None:
     name = _clean(record.fields.get("name"))
     if name is None and record.free:
-        name = _branch_organisation(record.text) or _organisation(record.text) or _clean(re.split(r"\s{2,}|\t|[，,；;]", record.text)[0])
+        # a numbered line or a table without header: the name must read as an organisation's,
+        # so a prose line ("集群内企业积极开拓国际市场") is not taken for a branch
+        name = _branch_organisation(record.text) or _leading_organisation(record.text) or _organisation(record.text)
     if not _plausible_name(name):
         return None
     country = _clean(record.fields.get("country")) or find_country(record.text.replace(name, " ", 1)) or find_country(name)
@@ -613,7 +660,7 @@ def entries_for(index: SectionIndex, item: int, build: Callable[[Record], object
             for other in index.sections
             if other.present and other.item not in _ENTERPRISE_FALLBACK_SKIP
             for record in section_records(other.blocks, item)
-            if len(record.text) <= 120 and nlp.spans(record.text, "USCC")  # a row, not a garbled page
+            if len(record.text) <= 120 and _names_uscc(record.text)  # a row, not a garbled page
         ]
     else:
         return []

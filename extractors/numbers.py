@@ -9,12 +9,14 @@ surrounding table header gives.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import cn2an
+from stdnum.cn import uscc as stdnum_uscc
 
 # --- text normalisation -----------------------------------------------------------
 
@@ -288,6 +290,27 @@ def normalize_patent_number(text: str) -> str | None:
     return compact
 
 
+# OCR reads the slash of a standard code as "V/", "/V" or "V", or drops it ("QV/JX 005-2020",
+# "GB/VT 1234-2020", "QVJX 005-2020", "TCMIF 283-2020"): no sector code ends in V, "/VT" and
+# "/VZ" before the number are the /T, /Z suffixes, and sector codes are two letters, so a
+# Q followed by two or more letters, or a T by three or more (TSG is a code of its own), is
+# an enterprise (Q/) or group (T/) code whose slash was lost.
+_SLASH_READ_AS_V = (
+    (re.compile(r"(?<![A-Za-z])[a-z](?=[A-Z]{1,4}\s*/)"), ""),  # a speck read as a letter: "jJC/T 4749"
+    (re.compile(r"(?<![A-Z])([A-Z]{1,2}|DB\s*\d{2,4})\s*V\s*/"), r"\1/"),
+    (re.compile(r"/\s*V\s*(?=[TZ]\s*\d)"), "/"),
+    (re.compile(r"(?<![A-Z/])Q\s*V?\s*(?=[A-Z]{2,12}\s*\d)"), "Q/"),
+    (re.compile(r"(?<![A-Z/])T\s*V?\s*(?=[A-Z]{3,12}\s*\d)"), "T/"),
+)
+
+
+def repair_ocr_standard_slash(text: str) -> str:
+    """Undo the OCR misreads of a standard code's slash, keeping every other character."""
+    for pattern, replacement in _SLASH_READ_AS_V:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 _STANDARD = re.compile(
     r"(?P<code>[TQ]\s*/\s*[A-Z]{1,12}|[A-Z]{1,6}(?:\s*\d{1,4}(?=\s*/))?\s*(?:/\s*[TZ]?)?)"
     r"\s*(?P<num>\d+(?:\.\d+)*[A-Z]?)"
@@ -307,7 +330,7 @@ def normalize_standard_number(text: str) -> str | None:
     A year that is not a plausible year ("Q/CY 004-20218") is kept as written, so the
     reviewer sees the typo and the validators report the number as malformed.
     """
-    cleaned = normalize_text(text).upper().strip()
+    cleaned = repair_ocr_standard_slash(normalize_text(text).strip()).upper()
     cleaned = re.sub(r"(?<=\d)\s+(?=\d)", "", cleaned)  # "1981-202 0" from a PDF cell
     cleaned = re.sub(r"\s+", " ", cleaned)
     if not cleaned:
@@ -334,3 +357,48 @@ def standard_year(number: str) -> int | None:
     if len(match.group(1)) == 2:
         year += 1900 if year > 50 else 2000
     return year
+
+
+# --- unified social credit code (GB 32100) -------------------------------------------
+
+# The USCC alphabet excludes I, O, S, V and Z, and its first eight characters are digits: a
+# character OCR'd as one of those letters is a look-alike of what was printed. In the digit
+# part the look-alike's digit is taken; elsewhere each reading is tried (most likely first,
+# "I" is 1 or J or L or T) and the first that passes the check character is kept, else the
+# most likely, so a code wrong as printed still reaches the validator.
+_USCC_DIGIT_PART = 8
+_USCC_DIGIT_LOOKALIKE = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "J": "1", "T": "1", "S": "5", "Z": "2", "B": "8"})
+_USCC_READINGS = {"O": "0DQ", "I": "1JLT", "S": "58", "Z": "27", "V": "UY"}
+_USCC_MAX_TRIED = 4  # look-alike positions tried in combination; more is a garbled code
+_USCC_LOOSE = re.compile(r"(?<![0-9A-Za-z])[0-9ODQILJTSZB]{2}\s?[0-9ODQILJTSZB]{6}\s?[0-9A-Z]{10}(?![0-9A-Za-z])")
+
+
+def normalize_uscc(text: str) -> str | None:
+    """USCC as 18 upper-case characters, blanks removed and OCR look-alike letters read back.
+    A code that is still not valid is kept as read so the validators report it; None when blank."""
+    compact = re.sub(r"\s", "", normalize_text(text)).upper()
+    if not compact:
+        return None
+    if len(compact) != 18:
+        return compact
+    compact = compact[:_USCC_DIGIT_PART].translate(_USCC_DIGIT_LOOKALIKE) + compact[_USCC_DIGIT_PART:]
+    unsure = [i for i, char in enumerate(compact) if char in _USCC_READINGS]
+    if not unsure or stdnum_uscc.is_valid(compact):
+        return compact
+    likeliest = list(compact)
+    for i in unsure:
+        likeliest[i] = _USCC_READINGS[compact[i]][0]
+    if len(unsure) <= _USCC_MAX_TRIED:
+        for readings in itertools.product(*(_USCC_READINGS[compact[i]] for i in unsure)):
+            trial = list(compact)
+            for i, reading in zip(unsure, readings):
+                trial[i] = reading
+            if stdnum_uscc.is_valid("".join(trial)):
+                return "".join(trial)
+    return "".join(likeliest)
+
+
+def find_uscc_loose(text: str) -> str | None:
+    """The first USCC-shaped run in OCR'd text, allowing the look-alike letters, normalised."""
+    match = _USCC_LOOSE.search(normalize_text(text).upper())
+    return normalize_uscc(match.group()) if match else None

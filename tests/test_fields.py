@@ -404,3 +404,23 @@ def test_a_share_typed_as_a_fraction() -> None:
     doc = make_doc([table], name="申报表.xlsx", kind=FileKind.XLSX)
     found = values(extract_indicators(make_index({1: doc}), [doc]))
     assert (found["sme_output_share_pct"], found["leading_industry_share_pct"], found["industrial_internet_pct"]) == (84.2, 86.4, 0.5)
+
+
+def test_ocr_garbled_patent_labels_still_name_the_patents() -> None:
+    """OCR garbles "专利" ("云利", "支刊"); "有效发明" still says which indicator the row is."""
+    table = make_table(
+        [
+            ["有效发明专利(件)", "15", "角效发明云利年均增长率", "19.6%"],
+            ["每万人有效发明支刊拥有量(件)", "23.4", "23.4", "23.4"],
+            ["中小企业研发经费年均增长", "15.5%", "工业互联网平台应用普及率", "19.7%"],
+        ],
+        file="申报表.pdf",
+    )
+    got = values(extract_indicators(make_index({1: make_doc([table])}), []))
+    assert {k: got[k] for k in ("valid_invention_patents", "patent_growth_pct", "patents_per_10k", "rd_growth_pct", "industrial_internet_pct")} == {
+        "valid_invention_patents": 15,
+        "patent_growth_pct": 19.6,
+        "patents_per_10k": 23.4,
+        "rd_growth_pct": 15.5,
+        "industrial_internet_pct": 19.7,
+    }

@@ -415,3 +415,92 @@ def test_branch_sentence_naming_the_parent_first() -> None:
     lines = make_lines(["1. 浙江恒锐精密机械有限公司在越南胡志明市设立恒锐机械（越南）有限公司。"])
     lists = extract_lists(make_index({17: make_doc([lines])}), [])
     assert plain(lists.overseas_branches) == [{"name": "恒锐机械（越南）有限公司", "country": "越南"}]
+
+
+# --------------------------------------------------------------------------- OCR noise on scanned packets
+
+
+def test_uscc_read_with_letter_o_and_i_is_restored() -> None:
+    """The USCC alphabet has no I, O: an OCR'd "MAO…"/"…9O9…" read digits as letters."""
+    table = make_table(
+        [
+            ["序号", "企业名称", "统一社会信用代码", "企业荣誉"],
+            ["1", "清河县宏业羊绒制品有限公司", "91330100MAONJUL76Y", "高新技术企业"],
+            ["2", "邢台宏达绒毛有限公司", "914IO100MAH9O9NE8G", ""],
+        ],
+        file="重点企业.pdf",
+    )
+    lines = make_lines(["3. 河北衡润纺织有限公司 统一社会信用代码：9I330100MAONJUL76Y 创新型中小企业"], method=ReadMethod.OCR)
+    lists = extract_lists(make_index({3: make_doc([[table], lines])}), [])
+    assert [(e.name, e.uscc) for e in lists.key_enterprises] == [
+        ("清河县宏业羊绒制品有限公司", "91330100MA0NJUL76Y"),
+        ("邢台宏达绒毛有限公司", "91410100MAH909NE8G"),
+        ("河北衡润纺织有限公司", "91330100MA0NJUL76Y"),
+    ]
+
+
+def test_an_invalid_uscc_is_kept_as_read() -> None:
+    table = make_table([["序号", "企业名称", "统一社会信用代码"], ["1", "鑫源制造有限公司", "9141010017003460XX"], ["2", "某某机械有限公司", "91410100"]])
+    lists = extract_lists(make_index({3: make_doc([[table]], "重点企业.docx", FileKind.DOCX)}), [])
+    assert [e.uscc for e in lists.key_enterprises] == ["9141010017003460XX", "91410100"]
+
+
+def test_standard_numbers_with_the_slash_misread_or_the_space_dropped() -> None:
+    lines = make_lines(
+        [
+            "1. QV/JX005-2020《起重机用钢丝绳》，河南卫华重型机械股份有限公司主持（排名第1）",
+            "2. GB/VT 1234-2020《桥式起重机》，参与（排名第5）",
+            "3. JC/T4749-2020《建筑用羊绒保温材料》，主持（排名第2）",
+            "4. T/CMIF283-2020《羊绒针织衫》，参与（排名第6）",
+            "5. TCMIF 284-2020《电动葫芦》，参与(排名第 4)，",
+            "2020 年发布。",
+        ],
+        method=ReadMethod.OCR,
+    )
+    table = make_table(
+        [["序号", "标准号", "标准名称", "主持或参与"], ["6", "GBV/T 3811-2008", "起重机设计规范", "参与"], ["7", "QVJX 005-2021", "羊绒衫生产技术规范", "主持"], ["8", "jJC/T4749-2020", "日用陶瓷检验方法", "参与"]],
+        file="标准.pdf",
+    )
+    lists = extract_lists(make_index({7: make_doc([lines, [table]])}), [])
+    assert [(s.number, s.title, s.role, s.year) for s in lists.standards] == [
+        ("Q/JX 005-2020", "起重机用钢丝绳", "lead", 2020),
+        ("GB/T 1234-2020", "桥式起重机", "participate", 2020),
+        ("JC/T 4749-2020", "建筑用羊绒保温材料", "lead", 2020),
+        ("T/CMIF 283-2020", "羊绒针织衫", "participate", 2020),
+        ("T/CMIF 284-2020", "电动葫芦", "participate", 2020),
+        ("GB/T 3811-2008", "起重机设计规范", "participate", 2008),
+        ("Q/JX 005-2021", "羊绒衫生产技术规范", "lead", 2021),
+        ("JC/T 4749-2020", "日用陶瓷检验方法", "participate", 2020),  # a speck read as "j"
+    ]
+
+
+def test_a_prose_line_in_the_overseas_item_is_not_a_branch() -> None:
+    """OCR breaks the intro sentence; its first line is prose, not an organisation."""
+    lines = make_lines(
+        [
+            "集群内企业积极开拓国际市场",
+            "1. 长垣中天起重（印度尼西亚）有限公司 印度尼西亚",
+            "2. 卫华集团迪拜办事处 阿联酋",
+            "3. Weihua Crane Vietnam Co., Ltd. 越南",
+            "境外营业收入逐年增长，产品远销东南亚",
+        ],
+        method=ReadMethod.OCR,
+    )
+    lists = extract_lists(make_index({17: make_doc([lines])}), [])
+    assert plain(lists.overseas_branches) == [
+        {"name": "长垣中天起重（印度尼西亚）有限公司", "country": "印度尼西亚"},
+        {"name": "卫华集团迪拜办事处", "country": "阿联酋"},
+        {"name": "Weihua Crane Vietnam Co., Ltd.", "country": "越南"},
+    ]
+
+
+def test_a_branch_name_column_is_trusted_whatever_its_ending() -> None:
+    table = make_table([["序号", "境外分支机构名称", "所在国家"], ["1", "恒锐欧洲营销网络", "德国"]], file="境外.docx")
+    lists = extract_lists(make_index({17: make_doc([[table]], "境外.docx", FileKind.DOCX)}), [])
+    assert plain(lists.overseas_branches) == [{"name": "恒锐欧洲营销网络", "country": "德国"}]
+
+
+def test_a_headerless_branch_table_row_gives_the_name_without_its_number() -> None:
+    table = make_table([["1", "卫华集团迪拜办事处", "2019年", "阿联酋"], ["2", "集群内企业积极开拓国际市场", "", ""]], file="境外.pdf")
+    lists = extract_lists(make_index({17: make_doc([[table]], "境外.pdf")}), [])
+    assert plain(lists.overseas_branches) == [{"name": "卫华集团迪拜办事处", "country": "阿联酋"}]

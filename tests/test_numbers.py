@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from extractors.numbers import (
     normalize_patent_number,
     normalize_standard_number,
+    normalize_uscc,
     parse_area_km2,
     parse_count,
     parse_date,
@@ -236,6 +237,20 @@ def test_patent_number_round_trip(year: int, kind: str, serial: int, check: str,
         # a year that is not one is kept as written: the reviewer sees the typo
         ("Q/CY 004-20218", "Q/CY 004-20218"),
         ("Q/CY 004-202", "Q/CY 004-202"),
+        # OCR: the slash read as "V/" or "/V", the space dropped
+        ("QV/JX005-2020", "Q/JX 005-2020"),
+        ("GB/VT 1234-2020", "GB/T 1234-2020"),
+        ("GBV/T 1234-2020", "GB/T 1234-2020"),
+        ("DB41V/T 1646-2021", "DB41/T 1646-2021"),
+        ("JC/T4749-2020", "JC/T 4749-2020"),
+        ("T/CMIF283-2020", "T/CMIF 283-2020"),
+        ("T/VRA 012-2020", "T/VRA 012-2020"),  # a group code may start with V
+        ("QVJX 005-2020", "Q/JX 005-2020"),
+        ("jJC/T4749-2020", "JC/T 4749-2020"),
+        ("TCMIF 283-2020", "T/CMIF 283-2020"),
+        ("TSG 21-2016", "TSG 21-2016"),  # a code of its own, not T/SG
+        ("QB/T 1234-2020", "QB/T 1234-2020"),
+        ("QC 1234-2020", "QC 1234-2020"),
         ("", None),
     ],
 )
@@ -259,3 +274,23 @@ def test_standard_number_round_trip(code: str, number: int, year: int, form: str
 
 def test_a_malformed_standard_year_has_no_year() -> None:
     assert standard_year(normalize_standard_number("Q/CY 004-20218")) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("91330100MA0NJUL76Y", "91330100MA0NJUL76Y"),
+        ("91330100MAONJUL76Y", "91330100MA0NJUL76Y"),  # O is not in the USCC alphabet
+        ("914IO100 MAH9O9NE8G", "91410100MAH909NE8G"),  # I neither; blanks from OCR
+        ("9133S1Z0MA0NJUL76Y", "91335120MA0NJUL76Y"),  # the region code is all digits
+        ("91410783MA8NSGN48F", "91410783MA8N5GN48F"),  # S→5 where the code then checks
+        ("91430281MA31TIHL94", "91430281MA31TJHL94"),  # I read for J: the reading that checks
+        ("91430281MA31T1HL94", "91430281MA31T1HL94"),  # no look-alike: kept, the validator reports it
+        ("91410783MASNSGN48A", "91410783MA5N5GN48A"),  # no reading checks: the likeliest, for the validator
+        ("９１３３０１００ＭＡ０ＮＪＵＬ７６Ｙ", "91330100MA0NJUL76Y"),
+        ("91330100mas0", "91330100MAS0"),  # not 18 characters: kept as read for the validator
+        ("  ", None),
+    ],
+)
+def test_normalize_uscc(text: str, expected: str | None) -> None:
+    assert normalize_uscc(text) == expected
