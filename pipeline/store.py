@@ -8,6 +8,8 @@ SQLAlchemy URL (PostgreSQL via `CLUSTER_INTAKE_DB_URL`) otherwise.
 
 from __future__ import annotations
 
+import time
+
 import enum
 import threading
 from dataclasses import dataclass
@@ -183,11 +185,16 @@ _SCHEMA_LOCK = threading.Lock()
 def _create_tables(engine: Engine) -> None:
     """Create missing tables; another process creating them at the same moment is fine."""
     with _SCHEMA_LOCK:
-        try:
-            Base.metadata.create_all(engine)
-        except (OperationalError, ProgrammingError, IntegrityError):
-            # lost the race against another process between "does it exist" and CREATE
-            Base.metadata.create_all(engine)
+        for attempt in range(6):
+            try:
+                Base.metadata.create_all(engine)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                # lost the race against another process between "does it exist" and CREATE
+                # (one table at a time: try again until every table is there)
+                if attempt == 5:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
 
 class ResultStore:
