@@ -8,10 +8,10 @@ SQLAlchemy URL (PostgreSQL via `CLUSTER_INTAKE_DB_URL`) otherwise.
 
 from __future__ import annotations
 
-import time
 
 import enum
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
