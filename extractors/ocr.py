@@ -454,6 +454,18 @@ def _figures_only(text: str) -> bool:
     return bool(re.search(r"\d", text)) and count_cjk_ideographs(text) <= 2
 
 
+# A figures cell read with this confidence or more, and without a "%", is kept as read:
+# re-reading every figures cell cost a third of the table time and changed only cells
+# with a "%" or an unsure word (a standard code) on the generated scanned packets.
+FIGURES_SURE_CONFIDENCE = 70.0
+
+
+def _doubtful_figures(words: Sequence[OcrWord]) -> bool:
+    """A figures cell worth reading again with English: it has a "%" or an unsure word."""
+    text = "".join(w.text for w in words)
+    return _figures_only(text) and ("%" in text or min(w.confidence for w in words) < FIGURES_SURE_CONFIDENCE)
+
+
 def _cjk_of(words: Sequence[OcrWord]) -> str:
     return "".join(_CJK_IDEOGRAPH.findall("".join(w.text for w in words)))
 
@@ -461,8 +473,8 @@ def _cjk_of(words: Sequence[OcrWord]) -> str:
 def _read_cells(erased: Image.Image, grids: Sequence[TableGrid], dpi: float, engine: OcrEngine,
                 deadline: float) -> list[OcrWord]:
     """Each table's cells read as one stacked strip; words come back in page pixels, their
-    line key naming (marker, table, cell, the engine's line). Cells of figures are read
-    again with English added; that reading wins when it keeps the cell's Chinese characters."""
+    line key naming (marker, table, cell, the engine's line). Doubtful cells of figures are
+    read again with English added; that reading wins when it keeps the cell's Chinese characters."""
     numbers_engine = _numbers_engine(engine)
     words: list[OcrWord] = []
     for table_index, grid in enumerate(grids):
@@ -470,7 +482,7 @@ def _read_cells(erased: Image.Image, grids: Sequence[TableGrid], dpi: float, eng
         if stacked is None:
             continue
         by_cell = _strip_words(*stacked, dpi, engine, table_index, deadline)
-        figures = [c for c, ws in by_cell.items() if _figures_only("".join(w.text for w in ws))]
+        figures = [c for c, ws in by_cell.items() if ws and _doubtful_figures(ws)]
         restacked = cell_strip(erased, grid, dpi, only=set(figures)) if figures and numbers_engine else None
         if restacked is not None:
             again = _strip_words(*restacked, dpi, numbers_engine, table_index, deadline)
@@ -527,6 +539,17 @@ def _reread_page_numbers(image: Image.Image, words: list[OcrWord], dpi: float, e
 def _read_page(image: Image.Image, turns: list[_Turn], dpi: float, engine: OcrEngine, deadline: float) -> _Pass:
     """Find ruled tables and erase their rules; read the page around the tables, then the
     tables cell by cell (wrapped cells no longer mix, a lone number in a cell is kept)."""
+    return _read_cells_of(_read_around_tables(image, turns, dpi, engine, deadline), dpi, engine, deadline)
+
+
+@dataclass
+class _AroundTables(_Pass):
+    erased: Image.Image | None = None  # the page with its rules erased, for reading the cells
+
+
+def _read_around_tables(image: Image.Image, turns: list[_Turn], dpi: float, engine: OcrEngine,
+                        deadline: float) -> _AroundTables:
+    """The page pass: ruled tables found, their rules erased, the page read with the tables blanked."""
     rulings = find_tables(image, dpi)
     erased = erase_rules(image, rulings)
     around = blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02))
@@ -534,21 +557,30 @@ def _read_page(image: Image.Image, turns: list[_Turn], dpi: float, engine: OcrEn
     words = engine.recognize(cleaned, dpi, _remaining(deadline), uniform_block=has_leaders)
     if has_leaders:
         words = _reread_page_numbers(cleaned, words, dpi, engine, deadline)
-    words += _read_cells(erased, rulings.tables, dpi, engine, deadline)
-    return _Pass(image, turns, words, rulings.tables)
+    return _AroundTables(image, turns, words, rulings.tables, erased=erased)
+
+
+def _read_cells_of(page_pass: _AroundTables, dpi: float, engine: OcrEngine, deadline: float) -> _Pass:
+    """The page pass completed with its tables' cells."""
+    cells = _read_cells(page_pass.erased, page_pass.tables, dpi, engine, deadline) if page_pass.tables else []
+    return _Pass(page_pass.image, page_pass.turns, page_pass.words + cells, page_pass.tables)
 
 
 def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, deadline: float) -> _Pass:
-    """Deskew, clean and read; if that reads like a page on its side, turn it as OSD says and keep the better pass."""
+    """Deskew, clean and read; if that reads like a page on its side, turn it as OSD says and keep the better pass.
+
+    The orientation is judged on the page pass alone, before the tables' cells are read:
+    a page on its side then costs one cell reading, not two.
+    """
     turns: list[_Turn] = []
     image = gray
     skew = estimate_skew(image)
     if abs(skew) >= 0.2:
         image, turn = _turn(image, skew)
         turns.append(turn)
-    first = _read_page(image, turns, dpi, engine, deadline)
+    first = _read_around_tables(image, turns, dpi, engine, deadline)
     if not _looks_wrong(first, settings):
-        return first
+        return _read_cells_of(first, dpi, engine, deadline)
     # OSD at 150 dpi: as sure as at 300 dpi on these pages, in about 60 % of the time
     # (benchmarks/ocr_tuning.md).
     osd_scale = min(1.0, OSD_DPI / dpi)
@@ -557,15 +589,15 @@ def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, de
     )
     rotation = engine.detect_rotation(osd_image, dpi * osd_scale, _remaining(deadline))
     if not rotation:
-        return first
+        return _read_cells_of(first, dpi, engine, deadline)
     upright, turn = _turn(image, rotation)
     upright_turns = turns + [turn]
     skew = estimate_skew(upright)
     if abs(skew) >= 0.2:
         upright, turn = _turn(upright, skew)
         upright_turns.append(turn)
-    second = _read_page(upright, upright_turns, dpi, engine, deadline)
-    return max((first, second), key=_preference)
+    second = _read_around_tables(upright, upright_turns, dpi, engine, deadline)
+    return _read_cells_of(max((first, second), key=_preference), dpi, engine, deadline)
 
 
 def _preference(ocr_pass: _Pass) -> tuple[bool, float]:

@@ -13,6 +13,7 @@ from rapidfuzz.distance import Levenshtein
 from extractors.ocr import (
     OcrWord,
     PlacedWord,
+    _doubtful_figures,
     _turn,
     box_to_original,
     collapse_cjk_spaces,
@@ -208,3 +209,13 @@ def test_a_confident_read_on_its_side_loses_to_the_upright_read():
     upright = _Pass(blank, [], [OcrWord("集群内重点企业", (0, 10, 140, 30), 80, 1), OcrWord("名单如下", (142, 10, 222, 30), 80, 1)])
     assert sideways.score > upright.score
     assert max((sideways, upright), key=_preference) is upright
+
+
+def test_only_doubtful_figures_cells_are_read_again():
+    def words(text: str, confidence: float) -> list[OcrWord]:
+        return [OcrWord(text, (0, 0, 10, 10), confidence)]
+
+    assert _doubtful_figures(words("80.89%", 95))  # Chinese-only Tesseract adds a digit before "%"
+    assert _doubtful_figures(words("GB/VT38294-2020", 29))  # an unsure standard code
+    assert not _doubtful_figures(words("2021", 93))  # a sure year stays as read
+    assert not _doubtful_figures(words("集群名称", 20))  # not a figures cell

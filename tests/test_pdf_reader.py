@@ -243,3 +243,18 @@ def test_generated_scanned_packet_cover_and_toc_read_close_to_the_truth(tmp_path
         assert page_findings == [] and page.method is ReadMethod.OCR
         read, reference = comparable(page.text()), comparable(page_texts[str(page_no)])
         assert Levenshtein.distance(read, reference) / len(reference) < 0.10, page.text()
+
+
+def test_scanned_pages_read_in_worker_processes_match_the_in_process_reading(tmp_path):
+    path = tmp_path / "多页扫描件.pdf"
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pages_lines = [["一、集群基本情况", "集群位于河北省清河县。"], ["二、主导产业情况", "羊绒制品年产值八十亿元。"]]
+    for lines in pages_lines:
+        pdf.drawImage(ImageReader(io.BytesIO(scanned_page_png(lines))), 0, 842 - 300, width=595, height=300)
+        pdf.showPage()
+    pdf.save()
+    pooled = read_pdf(member(path), Settings(workers=2))
+    in_process = read_pdf(member(path), Settings(workers=1))
+    assert pooled.document.ocr_pages == [1, 2] and [p.number for p in pooled.document.pages] == [1, 2]
+    assert [p.text() for p in pooled.document.pages] == [p.text() for p in in_process.document.pages]
+    assert "集群基本情况" in pooled.document.pages[0].text() and "主导产业情况" in pooled.document.pages[1].text()
