@@ -60,9 +60,18 @@ def docs_content_key(docs: list[SourceDocument]) -> str:
     return digest.hexdigest()
 
 
-def member_cache_key(_ctx, inputs: dict[str, Any]) -> str:
-    member: PacketMember = inputs["member"]
-    return _sha("read", member.sha256, reader_fingerprint(inputs["settings"]), CODE_VERSION)
+def _member_key(stage: str):
+    """Key for a task over one member's bytes; the stage keeps two tasks on the same file apart."""
+
+    def key(_ctx, inputs: dict[str, Any]) -> str:
+        member: PacketMember = inputs["member"]
+        return _sha(stage, member.sha256, reader_fingerprint(inputs["settings"]), CODE_VERSION)
+
+    return key
+
+
+member_cache_key = _member_key("read")
+text_pass_cache_key = _member_key("text-pass")  # returns a different shape than read-member
 
 
 def ocr_page_cache_key(_ctx, inputs: dict[str, Any]) -> str:
@@ -109,7 +118,7 @@ def read_member_task(member: PacketMember, settings: Settings):
     task_run_name="text layer {member.name}",
     retries=1,
     retry_delay_seconds=2,
-    cache_key_fn=member_cache_key,
+    cache_key_fn=text_pass_cache_key,
     persist_result=True,
 )
 def pdf_text_pass_task(member: PacketMember, settings: Settings):
