@@ -17,8 +17,11 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Hashable, Protocol, Sequence
 
+import cv2
 import numpy as np
 from PIL import Image
+
+cv2.setNumThreads(1)  # pages are read in parallel processes, not threads
 
 from extractors import tesseract
 from extractors.ocr_tables import TableGrid, blank_tables, cell_strip, erase_rules, find_tables, placement_at, stack_crops
@@ -251,8 +254,29 @@ def _turn(image: Image.Image, degrees: float) -> tuple[Image.Image, _Turn]:
     if degrees in exact:
         turned = image.transpose(exact[int(degrees)])
     else:
-        turned = image.rotate(degrees, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+        turned = _rotate_expand(image, degrees)
     return turned, _Turn(degrees, image.size, turned.size)
+
+
+def _rotate_expand(image: Image.Image, degrees: float) -> Image.Image:
+    """The image turned `degrees` counter-clockwise about its centre, grown to hold every
+    corner, new area white (as PIL's `rotate(expand=True)`, in a tenth of the time)."""
+    width, height = image.size
+    # sized exactly as PIL sizes it: the corners through PIL's (inverse) matrix
+    a = -math.radians(degrees)
+    cos, sin = round(math.cos(a), 15), round(math.sin(a), 15)
+    cx, cy = width / 2, height / 2
+    shift_x, shift_y = cos * -cx + sin * -cy + cx, -sin * -cx + cos * -cy + cy
+    xs = [cos * x + sin * y + shift_x for x, y in ((0, 0), (width, 0), (width, height), (0, height))]
+    ys = [-sin * x + cos * y + shift_y for x, y in ((0, 0), (width, 0), (width, height), (0, height))]
+    new_width = math.ceil(max(xs)) - math.floor(min(xs))
+    new_height = math.ceil(max(ys)) - math.floor(min(ys))
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
+    matrix[0, 2] += new_width / 2 - width / 2
+    matrix[1, 2] += new_height / 2 - height / 2
+    turned = cv2.warpAffine(np.asarray(image.convert("L")), matrix, (new_width, new_height), flags=cv2.INTER_LINEAR,
+                            borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return Image.fromarray(turned)
 
 
 def box_to_original(box: PixelBox, turns: Sequence[_Turn], size: tuple[int, int]) -> PixelBox:
@@ -295,25 +319,15 @@ def estimate_skew(gray: Image.Image, max_degrees: float = 5.0, work_width: int =
 
 
 def _box_count(mask: np.ndarray, half: int) -> np.ndarray:
-    """True pixels in the (2·half+1)² box around each pixel (clipped at the edges), via an integral image."""
-    height, width = mask.shape
-    integral = np.zeros((height + 2 * half + 2, width + 2 * half + 2), dtype=np.int32)
-    inner = integral[half + 1: half + 1 + height, half + 1: half + 1 + width]
-    np.cumsum(np.cumsum(mask, axis=0, dtype=np.int32), axis=1, out=inner)
-    integral[half + 1 + height:, :] = integral[half + height: half + 1 + height, :]  # clip below and right
-    integral[:, half + 1 + width:] = integral[:, half + width: half + 1 + width]
-    size = 2 * half + 1
-    return (integral[size: size + height, size: size + width] - integral[:height, size: size + width]
-            - integral[size: size + height, :width] + integral[:height, :width])
+    """True pixels in the (2·half+1)² box around each pixel (clipped at the edges)."""
+    return cv2.boxFilter(mask.astype(np.uint8), cv2.CV_32S, (2 * half + 1, 2 * half + 1),
+                         normalize=False, borderType=cv2.BORDER_CONSTANT)
 
 
 def _row_count(mask: np.ndarray, half: int) -> np.ndarray:
     """True pixels within `half` pixels to the left or right on the same row."""
-    height, width = mask.shape
-    running = np.zeros((height, width + 2 * half + 2), dtype=np.int32)
-    np.cumsum(mask, axis=1, dtype=np.int32, out=running[:, half + 1: half + 1 + width])
-    running[:, half + 1 + width:] = running[:, half + width: half + 1 + width]
-    return running[:, 2 * half + 1: 2 * half + 1 + width] - running[:, :width]
+    return cv2.boxFilter(mask.astype(np.uint8), cv2.CV_32S, (2 * half + 1, 1),
+                         normalize=False, borderType=cv2.BORDER_CONSTANT)
 
 
 def _leader_pixels(gray: Image.Image, dpi: float) -> np.ndarray:

@@ -18,6 +18,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Collection, Sequence
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -100,11 +101,8 @@ class RulingScan:
 
 def _runs_along_rows(mask: np.ndarray, half: int) -> np.ndarray:
     """Count of True pixels within `half` pixels left or right on the same row (clipped at the edges)."""
-    height, width = mask.shape
-    running = np.zeros((height, width + 2 * half + 2), dtype=np.int32)
-    np.cumsum(mask, axis=1, dtype=np.int32, out=running[:, half + 1: half + 1 + width])
-    running[:, half + 1 + width:] = running[:, half + width: half + 1 + width]
-    return running[:, 2 * half + 1: 2 * half + 1 + width] - running[:, :width]
+    return cv2.boxFilter(np.ascontiguousarray(mask, dtype=np.uint8), cv2.CV_32S, (2 * half + 1, 1),
+                         normalize=False, borderType=cv2.BORDER_CONSTANT)
 
 
 def long_run_mask(ink: np.ndarray, half: int, fill: float = 0.9) -> np.ndarray:

@@ -625,18 +625,46 @@ def pdf_text_pass(member: PacketMember, settings) -> tuple[SourceDocument, list[
     return doc, needs_ocr, findings
 
 
+def scan_resolution(page) -> float | None:
+    """The resolution of the scan a page is made of: its largest image, when that covers
+    most of the page; None for a page that is not a scan."""
+    width, height = page.get_size()
+    best: tuple[float, float] | None = None  # (area in points², dpi)
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            left, bottom, right, top = image.get_bounds()
+            px_width, px_height = image.get_px_size()
+        except pdfium.PdfiumError:
+            continue
+        shown = max(right - left, 1e-6), max(top - bottom, 1e-6)
+        area = shown[0] * shown[1]
+        if px_width <= 0 or px_height <= 0 or (best and area <= best[0]):
+            continue
+        # long side against long side: right for an image placed turned, too
+        best = (area, max(px_width, px_height) / (max(shown) / 72))
+    if best is None or best[0] < 0.5 * width * height:
+        return None
+    return best[1]
+
+
 def render_pdf_page(path: Path, file_name: str, page_no: int, dpi: int, password: str | None,
-                    max_pixels: int | None = None):
+                    max_pixels: int | None = None, min_dpi: int | None = None):
     """One page as a grayscale PIL image at `dpi` (PDFium, under the lock).
 
-    With `max_pixels`, a giant page is rendered at a lower resolution instead (the
-    dpi used is in `image.info["dpi"]`), so it can never exhaust memory.
+    With `min_dpi`, a scanned page is rendered at its scan's own resolution when that
+    lies between `min_dpi` and `dpi` (rendering a 200-dpi scan at 300 dpi adds pixels,
+    not detail). With `max_pixels`, a giant page is rendered at a lower resolution
+    instead, so it can never exhaust memory. The dpi used is in `image.info["dpi"]`.
     """
     with _PDFIUM_LOCK:
         document = _open_pdfium(path, file_name, password)
         try:
             page = document[page_no - 1]
             scale = dpi / 72
+            if min_dpi:
+                native = scan_resolution(page)
+                if native:
+                    scale = min(scale, max(native, min_dpi) / 72)
             if max_pixels:
                 width, height = page.get_size()
                 scale = min(scale, (max_pixels / max(width * height, 1.0)) ** 0.5)
@@ -649,11 +677,12 @@ def render_pdf_page(path: Path, file_name: str, page_no: int, dpi: int, password
 
 
 def ocr_pdf_page(path: Path, file_name: str, page_no: int, settings) -> tuple[Page, list[Finding]]:
-    """Render one page at `settings.ocr_dpi` and OCR it; a failure is a finding on an empty page."""
+    """Render one page (at its scan's resolution, within the settings' bounds) and OCR it;
+    a failure is a finding on an empty page."""
     dpi = settings.ocr_dpi
     try:
         image = render_pdf_page(Path(path), file_name, page_no, dpi, password_for(file_name, settings),
-                                max_pixels=settings.ocr_max_page_pixels)
+                                max_pixels=settings.ocr_max_page_pixels, min_dpi=settings.ocr_min_dpi)
         dpi = image.info.get("dpi", (dpi,))[0]
     except (pdfium.PdfiumError, pikepdf.PdfError, FileEncrypted, IndexError) as e:
         page = Page(number=page_no, method=ReadMethod.OCR)
@@ -681,6 +710,24 @@ def _ocr_page_in_worker(path: str, file_name: str, page_no: int, settings) -> tu
     return ocr_pdf_page(Path(path), file_name, page_no, settings)
 
 
+def _heaviest_first(member: PacketMember, page_numbers: Sequence[int], settings) -> list[int]:
+    """The pages in the order to hand them out: the most image data first, so that no worker
+    is left with a long page while the other idles at the end (longest-first scheduling)."""
+    try:
+        with _PDFIUM_LOCK:
+            document = _open_pdfium(member.path, member.name, password_for(member.name, settings))
+            try:
+                weight = {}
+                for n in page_numbers:
+                    images = document[n - 1].get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2)
+                    weight[n] = sum(len(image.get_data(decode_simple=False)) for image in images)
+            finally:
+                document.close()
+    except Exception:  # noqa: BLE001 - only an ordering hint: a file PDFium cannot list keeps its page order
+        return list(page_numbers)
+    return sorted(page_numbers, key=lambda n: -weight[n])
+
+
 def _ocr_pages_in_processes(member: PacketMember, page_numbers: Sequence[int],
                             settings) -> list[tuple[Page, list[Finding]]]:
     """OCR pages on `settings.workers` processes: the per-page image work is Python (numpy
@@ -696,10 +743,11 @@ def _ocr_pages_in_processes(member: PacketMember, page_numbers: Sequence[int],
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(OCR_POOL_CONTEXT))
     hung = False
     try:
-        futures = {n: pool.submit(_ocr_page_in_worker, str(member.path), member.name, n, settings) for n in page_numbers}
+        futures = {n: pool.submit(_ocr_page_in_worker, str(member.path), member.name, n, settings)
+                   for n in _heaviest_first(member, page_numbers, settings)}
         for n, future in futures.items():
             try:
-                # pages finish roughly in order, so waiting in order bounds each wait by ~one page's time
+                # pages finish roughly in the order given, so waiting in it bounds each wait by ~one page's time
                 results[n] = future.result(timeout=page_limit * (1 + len(page_numbers) // workers))
             except FutureTimeout:
                 hung = True

@@ -78,6 +78,22 @@ class Table(BaseModel):
     def text_rows(self) -> list[list[str]]:
         return [[c.text for c in row] for row in self.rows]
 
+    def plain_rows(self) -> list[list[str]]:
+        """Rows as a reader sees them: a merged cell once, in its first slot (the rest empty)."""
+
+        def same(a: Cell, b: Cell) -> bool:
+            return (a.text, a.row_span, a.col_span, a.prov.bbox) == (b.text, b.row_span, b.col_span, b.prov.bbox)
+
+        plain: list[list[str]] = []
+        for r, row in enumerate(self.rows):
+            texts = []
+            for c, cell in enumerate(row):
+                repeat = (cell.col_span > 1 and c > 0 and same(cell, row[c - 1])) or (
+                    cell.row_span > 1 and r > 0 and c < len(self.rows[r - 1]) and same(cell, self.rows[r - 1][c]))
+                texts.append("" if repeat else cell.text)
+            plain.append(texts)
+        return plain
+
 
 Block = Union[Line, Table]
 
@@ -101,13 +117,13 @@ class Page(BaseModel):
                 yield block
 
     def text(self) -> str:
-        """The page as plain text: lines, and table rows joined by tabs."""
+        """The page as plain text: lines, and table rows joined by tabs (a merged cell once)."""
         parts: list[str] = []
         for block in self.blocks:
             if isinstance(block, Line):
                 parts.append(block.text)
             else:
-                parts.extend("\t".join(r) for r in block.text_rows())
+                parts.extend("\t".join(t for t in r if t) for r in block.plain_rows())
         return "\n".join(parts)
 
 

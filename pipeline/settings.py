@@ -25,7 +25,10 @@ class Settings(BaseSettings):
     # OCR
     ocr_engine: str = "tesseract"  # "tesseract" | "rapidocr"
     ocr_lang: str = "chi_sim"  # measured: benchmarks/ocr_tuning.md
-    ocr_dpi: int = 300  # measured: benchmarks/ocr_tuning.md
+    ocr_dpi: int = 300  # render dpi for OCR, and the most a scan is read at (benchmarks/ocr_tuning.md)
+    # A scanned PDF page is read at its scan's own resolution, between these two:
+    # 200-dpi scans read at 200 were as accurate as at 300 and ~25 % cheaper (benchmarks/results.md).
+    ocr_min_dpi: int = 200
     ocr_psm: int = 3  # measured: benchmarks/ocr_tuning.md
     ocr_confidence_floor: float = 60.0  # mean word confidence below this → OCR_LOW_CONFIDENCE
     ocr_page_timeout_s: float = 120.0

@@ -99,15 +99,18 @@ def test_group_rows_brings_table_cells_read_as_separate_blocks_into_one_row():
 
 def test_box_maps_back_through_a_quarter_turn_and_a_small_rotation():
     original = Image.new("L", (300, 200), 255)
-    original.putpixel((40, 30), 0)
+    original.paste(0, (40, 30, 42, 32))  # a 2x2 mark: one pixel is smeared grey by a linear rotation
     turned, quarter = _turn(original, 90)
     tilted, small = _turn(turned, 3.0)
     dark = [(x, y) for x in range(tilted.width) for y in range(tilted.height) if tilted.getpixel((x, y)) < 128]
     assert dark, "the marked pixel survives the turns"
     xs, ys = [p[0] for p in dark], [p[1] for p in dark]
     box = box_to_original((min(xs), min(ys), max(xs) + 1, max(ys) + 1), [quarter, small], original.size)
-    assert box[0] <= 41 and box[2] >= 40 and box[1] <= 31 and box[3] >= 30
+    assert box[0] <= 41 and box[2] >= 41 and box[1] <= 31 and box[3] >= 31
     assert box[2] - box[0] < 6 and box[3] - box[1] < 6
+    # the turned page is as large as PIL's own expanding rotation, and white where it grew
+    assert tilted.size == turned.rotate(3.0, expand=True).size
+    assert tilted.getpixel((0, 0)) == 255 and tilted.getpixel((tilted.width - 1, tilted.height - 1)) == 255
 
 
 def test_skew_estimate_undoes_a_two_degree_tilt():

@@ -93,6 +93,8 @@ def test_text_layer_gives_lines_and_a_table_with_cell_provenance(tmp_path):
     merged = table.rows[3]
     assert [c.text for c in merged] == ["合计", "合计", "合计", "2 件"]
     assert merged[0].col_span == 3 and merged[1].prov.bbox == merged[0].prov.bbox
+    # the page's plain text gives a merged cell once, as a reader sees it
+    assert "合计\t2 件" in first.text() and "合计\t合计" not in first.text()
     # words inside the table are not repeated as lines
     assert not any("ZL2021" in line.text for line in first.lines())
     assert doc.pages[1].blocks[0].text == "第2页：集群治理情况佐证材料。"
@@ -258,3 +260,70 @@ def test_scanned_pages_read_in_worker_processes_match_the_in_process_reading(tmp
     assert pooled.document.ocr_pages == [1, 2] and [p.number for p in pooled.document.pages] == [1, 2]
     assert [p.text() for p in pooled.document.pages] == [p.text() for p in in_process.document.pages]
     assert "集群基本情况" in pooled.document.pages[0].text() and "主导产业情况" in pooled.document.pages[1].text()
+
+
+# ---------------------------------------------------------------- scan resolution and page order
+
+
+def full_page_scan_pdf(path: Path, dpis: list[int]) -> Path:
+    """One A4 page per dpi, each a full-page grayscale scan made at that resolution."""
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for dpi in dpis:
+        scale = dpi / 72
+        image = Image.new("L", (round(595 * scale), round(842 * scale)), 255)
+        ImageDraw.Draw(image).text((60 * scale, 60 * scale), "集群基本情况", fill=0,
+                                   font=ImageFont.truetype(FONT, int(12 * scale), index=0))
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
+        pdf.drawImage(ImageReader(buffer), 0, 0, width=595, height=842)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def test_a_scan_is_rendered_for_ocr_at_its_own_resolution_within_bounds(tmp_path):
+    import pypdfium2
+
+    from extractors.pdf_reader import render_pdf_page, scan_resolution
+
+    path = full_page_scan_pdf(tmp_path / "scans.pdf", [100, 200, 250, 600])
+    document = pypdfium2.PdfDocument(str(path))
+    assert [round(scan_resolution(document[i])) for i in range(4)] == [100, 200, 250, 600]
+    document.close()
+    rendered = [render_pdf_page(path, path.name, n, 300, None, min_dpi=200) for n in (1, 2, 3, 4)]
+    # a 100-dpi scan is read at the floor, a 600-dpi one at the ceiling, the others as scanned
+    assert [round(image.info["dpi"][0]) for image in rendered] == [200, 200, 250, 300]
+    assert rendered[1].size == pytest.approx((1653, 2339), abs=2)
+    text_pdf = write_text_pdf(tmp_path / "text.pdf")
+    document = pypdfium2.PdfDocument(str(text_pdf))
+    assert scan_resolution(document[0]) is None  # not a scan: rendered at the configured dpi
+    document.close()
+    assert round(render_pdf_page(text_pdf, "text.pdf", 1, 300, None, min_dpi=200).info["dpi"][0]) == 300
+
+
+def test_generated_scan_resolution_matches_the_image_in_the_file(tmp_path):
+    """Checked against pikepdf's own reading of the page's image and its placement."""
+    import pypdfium2
+
+    from extractors.pdf_reader import scan_resolution
+    from sample_docs.generate import generate_packet
+
+    truth = generate_packet("scanned", tmp_path, seed=5)
+    path = tmp_path / "packets" / next(iter(truth["page_text"]))
+    with pikepdf.open(path) as pdf:
+        page = pdf.pages[0]
+        image = next(iter(page.get_images().values()))
+        expected = int(image.Width) / (float(page.mediabox[2] - page.mediabox[0]) / 72)
+    document = pypdfium2.PdfDocument(str(path))
+    assert scan_resolution(document[0]) == pytest.approx(expected, rel=0.01)
+    document.close()
+
+
+def test_ocr_pages_are_handed_out_heaviest_first(tmp_path):
+    from extractors.pdf_reader import _heaviest_first
+
+    path = full_page_scan_pdf(tmp_path / "scans.pdf", [100, 250, 150, 200])
+    assert _heaviest_first(member(path), [1, 2, 3, 4], Settings()) == [2, 4, 3, 1]
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.7 nothing else")
+    assert _heaviest_first(member(broken), [3, 1, 2], Settings()) == [3, 1, 2]
