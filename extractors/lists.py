@@ -16,8 +16,9 @@ from typing import Callable
 import cn2an
 
 from extractors import nlp, numbers
+from extractors.ocr_repair import PacketLexicon
 from extractors.tables import GridCell, line_rows, match_header, table_grid
-from pipeline.document import Line, SourceDocument, Table
+from pipeline.document import Line, ReadMethod, SourceDocument, Table
 from pipeline.result import (
     Evidence,
     KeyEnterprise,
@@ -670,10 +671,25 @@ def entries_for(index: SectionIndex, item: int, build: Callable[[Record], object
 
 def extract_lists(index: SectionIndex, docs) -> Lists:
     """The five lists from items 3, 7, 8, 17 and 18."""
-    return Lists(
+    lists = Lists(
         key_enterprises=entries_for(index, 3, enterprise_from, docs),
         standards=entries_for(index, 7, standard_from, docs),
         patents=entries_for(index, 8, patent_from, docs),
         overseas_branches=entries_for(index, 17, branch_from, docs),
         service_platforms=entries_for(index, 18, platform_from, docs),
     )
+    return repair_ocr_names(lists, docs or [])
+
+
+def repair_ocr_names(lists: Lists, docs: list[SourceDocument]) -> Lists:
+    """Organisation names read by OCR, with lone misread characters repaired from the
+    packet's own words (`extractors.ocr_repair`); the evidence keeps the text as read."""
+    ocr_pages = {(doc.name, page.number) for doc in docs for page in doc.pages if page.method is ReadMethod.OCR}
+    named = [*lists.key_enterprises, *lists.overseas_branches, *lists.service_platforms]
+    read_by_ocr = [e for e in named if e.evidence is not None and (e.evidence.file, e.evidence.page) in ocr_pages]
+    if not read_by_ocr:
+        return lists
+    lexicon = PacketLexicon.of_documents(docs)
+    for entry in read_by_ocr:
+        entry.name = lexicon.repair(entry.name)
+    return lists
