@@ -48,7 +48,8 @@ LABEL_RULES: tuple[LabelRule, ...] = (
     LabelRule("output_growth_pct", "pct", (GROWTH,)),
     LabelRule("employees", "count", (("从业人员", "从业人数", "就业人数", "就业人员", "职工", "员工", "用工"),), ("每万",)),
     LabelRule("area_km2", "area", (("面积", "占地"),), ("建筑面积",)),
-    LabelRule("champion_count", "count", (("单项冠军", "冠军"),)),
+    # "制造业单项" alone names it when OCR garbles "冠军" ("制造业单项过守企业", "…迁车企业")
+    LabelRule("champion_count", "count", (("单项冠军", "冠军", "制造业单项"),)),
     LabelRule("little_giant_count", "count", (("小巨人",),)),
     LabelRule("specialized_sme_count", "count", (("专精特新",),), ("小巨人",)),
     LabelRule("innovative_sme_count", "count", (("创新型中小企业", "创新型企业", "创新型"),)),

@@ -193,6 +193,8 @@ def test_growth_after_another_subject_is_not_output_growth() -> None:
         ("集群从业人员总数", "employees"),
         ("近三年产值（亿元）", "output_yi_by_year"),
         ("有效发朋专利年均増长率", "patent_growth_pct"),  # OCR-garbled characters
+        ("制造业单项过守企业", "champion_count"),  # "冠军" garbled, as read on a generated scan
+        ("制造业单项冠军企业", "champion_count"),
         ("集群名称", None),
         ("填报单位", None),
     ],
