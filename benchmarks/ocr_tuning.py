@@ -171,12 +171,12 @@ def measure_osd(dpi: int) -> list[tuple[str, float, str]]:
     rows = []
     for label, image, used_dpi in (
         (f"{dpi} dpi", turned, dpi),
-        ("缩小至 150 dpi", turned.resize((turned.width * 150 // dpi, turned.height * 150 // dpi)), 150),
+        ("downscaled to 150 dpi", turned.resize((turned.width * 150 // dpi, turned.height * 150 // dpi)), 150),
     ):
         started = time.perf_counter()
         osd = tesseract.detect_orientation(image, dpi=used_dpi)
         elapsed = time.perf_counter() - started
-        rows.append((label, elapsed, "未识别" if osd is None else f"rotate={osd.rotate}, conf={osd.orientation_confidence:.1f}"))
+        rows.append((label, elapsed, "not detected" if osd is None else f"rotate={osd.rotate}, conf={osd.orientation_confidence:.1f}"))
     return rows
 
 
@@ -190,8 +190,8 @@ def main() -> None:
 
     results = []
     for dpi in [int(d) for d in args.dpis.split(",")]:
-        sets = {"内置页": make_scans(dpi), "生成扫描件": generated_scans(dpi)}
-        generated_pages = len(sets["生成扫描件"])
+        sets = {"built-in pages": make_scans(dpi), "generated scan": generated_scans(dpi)}
+        generated_pages = len(sets["generated scan"])
         for lang in args.langs.split(","):
             for psm in [int(p) for p in args.psms.split(",")]:
                 settings = Settings(ocr_dpi=dpi, ocr_psm=psm, ocr_lang=lang)
@@ -208,32 +208,32 @@ def main() -> None:
     version = subprocess.run(["tesseract", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     best = min(results, key=lambda r: (round(r[5], 3), r[6]))
     lines = [
-        "# OCR 参数测定（分辨率、页面分割模式、语言）",
+        "# OCR parameters measured (resolution, page segmentation mode, language)",
         "",
-        f"命令：`.venv/bin/python -m benchmarks.ocr_tuning --dpis {args.dpis} --psms {args.psms} --langs {args.langs}`",
+        f"Command: `.venv/bin/python -m benchmarks.ocr_tuning --dpis {args.dpis} --psms {args.psms} --langs {args.langs}`",
         "",
-        f"环境：{version}，Python {platform.python_version()}，单进程，OMP_THREAD_LIMIT=1。",
-        f"内置页：{len(PAGES)} 页清晰 + {len(PAGES)} 页模拟扫描（模糊、噪声、JPEG 压缩、±1.5° 倾斜），含专利清单表格；",
-        f"生成扫描件：`sample_docs.generate` 的 scanned 样本（200 dpi JPEG 扫描，封面、目录、申报表、清单等共 {generated_pages} 页），",
-        "按 PDF 读取器的方式以所测分辨率渲染。均经 `extractors.ocr.ocr_image` 全流程（纠斜、去目录引导点、方向、分行）。",
-        "字符错误率 = 去空白、去目录引导点后 Levenshtein 距离 / 参考文本长度（逐页平均）；耗时为每页平均秒数。",
-        "注意：测定时本机有其他任务并行（负载 5–14），耗时只宜横向比较；空闲时约为表中的三分之一。",
+        f"Environment: {version}, Python {platform.python_version()}, one process, OMP_THREAD_LIMIT=1.",
+        f"Built-in pages: {len(PAGES)} clean + {len(PAGES)} simulated scans (blur, noise, JPEG, ±1.5° skew), with a patent table;",
+        f"generated scan: the `sample_docs.generate` scanned packet (200-dpi JPEG scan: cover, 目录, 申报表, lists; {generated_pages} pages),",
+        "rendered at the measured resolution as the PDF reader renders it. All through `extractors.ocr.ocr_image` (deskew, dot leaders, orientation, lines).",
+        "Character error rate = Levenshtein distance / reference length, whitespace and dot leaders removed (mean over pages); time is seconds per page.",
+        "Times are comparable within one table only: the machine may be shared.",
         "",
-        "| 分辨率 (dpi) | 语言 | psm | 内置页错误率 | 生成扫描件错误率 | 平均错误率 | 每页耗时 (秒) |",
+        "| dpi | lang | psm | CER built-in | CER generated scan | CER mean | s/page |",
         "|---|---|---|---|---|---|---|",
     ]
     for dpi, lang, psm, cer_builtin, cer_generated, overall, seconds in results:
-        mark = " **（选用）**" if (dpi, lang, psm) == best[:3] else ""
+        mark = " **(chosen)**" if (dpi, lang, psm) == best[:3] else ""
         lines.append(f"| {dpi} | {lang} | {psm} | {cer_builtin:.2%} | {cer_generated:.2%} | {overall:.2%}{mark} | {seconds:.2f} |")
     lines += [
         "",
-        "方向检测（OSD，`--psm 0`），转 90° 的模拟扫描页：",
+        "Orientation detection (OSD, `--psm 0`) on a simulated scan turned 90°:",
         "",
-        "| 图像 | 耗时 (秒) | 结果 |",
+        "| image | seconds | result |",
         "|---|---|---|",
     ]
     lines += [f"| {label} | {elapsed:.2f} | {outcome} |" for label, elapsed, outcome in osd_rows]
-    lines += ["", f"选用：dpi={best[0]}，lang={best[1]}，psm={best[2]}（平均错误率最低；并列时取更快者）。", ""]
+    lines += ["", f"Chosen: dpi={best[0]}, lang={best[1]}, psm={best[2]} (lowest mean CER; the faster on a tie).", ""]
     args.out.write_text("\n".join(lines), encoding="utf-8")
     print(f"written {args.out}")
 

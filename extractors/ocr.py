@@ -24,7 +24,8 @@ from PIL import Image
 cv2.setNumThreads(1)  # pages are read in parallel processes, not threads
 
 from extractors import tesseract
-from extractors.ocr_tables import TableGrid, blank_tables, cell_strip, erase_rules, find_tables, placement_at, stack_crops
+from extractors.ocr_tables import (TableGrid, blank_tables, cell_strip, erase_rules, find_tables, placement_at, stack_crops,
+                                   whiten_paper)
 from pipeline.document import Block, Cell, Line, Page, Provenance, ReadMethod, Table
 from pipeline.errors import UsageError
 from pipeline.result import Evidence, Finding, FindingCode, Severity
@@ -274,7 +275,7 @@ def _rotate_expand(image: Image.Image, degrees: float) -> Image.Image:
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
     matrix[0, 2] += new_width / 2 - width / 2
     matrix[1, 2] += new_height / 2 - height / 2
-    turned = cv2.warpAffine(np.asarray(image.convert("L")), matrix, (new_width, new_height), flags=cv2.INTER_LINEAR,
+    turned = cv2.warpAffine(np.asarray(image.convert("L")), matrix, (new_width, new_height), flags=cv2.INTER_CUBIC,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     return Image.fromarray(turned)
 
@@ -295,8 +296,8 @@ def estimate_skew(gray: Image.Image, max_degrees: float = 5.0, work_width: int =
     Projection profile on a downscaled, binarised copy: ink rows are sharpest
     (highest sum of squared row counts) at the right angle.
     """
-    scale = min(1.0, work_width / max(1, gray.width))
-    small = gray if scale == 1.0 else gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
+    factor = max(1, round(gray.width / work_width))
+    small = gray if factor == 1 else gray.reduce(factor)  # a box filter: a tenth of a resize's time
     pixels = np.asarray(small, dtype=np.uint8)
     threshold = min(160, int(pixels.mean()) - 30)
     ys, xs = np.nonzero(pixels < threshold)
@@ -566,7 +567,7 @@ def _read_around_tables(image: Image.Image, turns: list[_Turn], dpi: float, engi
     """The page pass: ruled tables found, their rules erased, the page read with the tables blanked."""
     rulings = find_tables(image, dpi)
     erased = erase_rules(image, rulings)
-    around = blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02))
+    around = whiten_paper(blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02)))
     cleaned, has_leaders = remove_leader_dots(around, dpi)
     words = engine.recognize(cleaned, dpi, _remaining(deadline), uniform_block=has_leaders)
     if has_leaders:
