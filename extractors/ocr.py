@@ -475,10 +475,16 @@ def _figures_only(text: str) -> bool:
 FIGURES_SURE_CONFIDENCE = 70.0
 
 
+# A standard's code: Latin letters at a slash ("GB/T", "DB13/T", "Q/JX"). Chinese-only
+# Tesseract drops or swaps its letters ("Q/JX010-2020" → "Q/X010-2020") even when sure.
+_STANDARD_CODE = re.compile(r"[A-Za-z]\s*/|/\s*[A-Za-z]")
+
+
 def _doubtful_figures(words: Sequence[OcrWord]) -> bool:
-    """A figures cell worth reading again with English: it has a "%" or an unsure word."""
+    """A figures cell worth reading again with English: it has a "%", a standard's code or an unsure word."""
     text = "".join(w.text for w in words)
-    return _figures_only(text) and ("%" in text or min(w.confidence for w in words) < FIGURES_SURE_CONFIDENCE)
+    return _figures_only(text) and ("%" in text or bool(_STANDARD_CODE.search(text))
+                                    or min(w.confidence for w in words) < FIGURES_SURE_CONFIDENCE)
 
 
 def _cjk_of(words: Sequence[OcrWord]) -> str:

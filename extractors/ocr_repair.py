@@ -29,11 +29,14 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from pipeline.document import ReadMethod, SourceDocument
+from pipeline.result import Cover
 
 GLYPH_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 _GLYPH_SIZE = 32
@@ -199,3 +202,19 @@ class PacketLexicon:
             if 0 <= start and start + 3 <= len(chars) and dictionary.get("".join(chars[start:start + 3]), 0) > 0:
                 return True
         return False
+
+
+COVER_NAME_FIELDS = ("cluster_name", "leading_industry", "management_body")
+
+
+def repair_ocr_cover(cover: Cover, docs: Sequence[SourceDocument]) -> Cover:
+    """The cover's names, when read by OCR, repaired as list names are; evidence keeps the text as read."""
+    ocr_pages = {(doc.name, page.number) for doc in docs for page in doc.pages if page.method is ReadMethod.OCR}
+    keys = [key for key in COVER_NAME_FIELDS
+            if getattr(cover, key) and key in cover.evidence
+            and (cover.evidence[key].file, cover.evidence[key].page) in ocr_pages]
+    if keys:
+        lexicon = PacketLexicon.of_documents(docs)
+        for key in keys:
+            setattr(cover, key, lexicon.repair(getattr(cover, key)))
+    return cover

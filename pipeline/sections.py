@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from extractors.ocr_repair import repair_ocr_cover
 from pipeline.cover import count_labels, extract_cover
 from pipeline.document import Block, Cell, FileKind, Line, Page, SourceDocument, Table
 from pipeline.headings import (
@@ -759,7 +760,7 @@ def find_sections(docs: list[SourceDocument]) -> SectionIndex:
             spans[entry.item].toc_page = entry.page
     toc_file = docs[toc.doc_index].name if toc is not None else None
     return SectionIndex(
-        cover=extract_cover(_front_blocks(docs, all_slots, starts, toc), _blocks_of(spans[1])),
+        cover=repair_ocr_cover(extract_cover(_front_blocks(docs, all_slots, starts, toc), _blocks_of(spans[1])), docs),
         toc=toc.entries if toc else [],
         toc_found=toc is not None,
         sections=[spans[i] for i in sorted(spans)],

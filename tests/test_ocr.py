@@ -220,5 +220,6 @@ def test_only_doubtful_figures_cells_are_read_again():
 
     assert _doubtful_figures(words("80.89%", 95))  # Chinese-only Tesseract adds a digit before "%"
     assert _doubtful_figures(words("GB/VT38294-2020", 29))  # an unsure standard code
+    assert _doubtful_figures(words("Q/X010-2020", 96))  # a sure one too: its letters get dropped ("Q/JX")
     assert not _doubtful_figures(words("2021", 93))  # a sure year stays as read
     assert not _doubtful_figures(words("集群名称", 20))  # not a figures cell

@@ -69,3 +69,34 @@ def test_correct_names_of_generated_packets_are_never_changed(tmp_path):
                 names += 1
                 assert lexicon.repair(entry["name"]) == entry["name"], (seed, key)
     assert names > 200
+
+
+def _document(method_by_page: dict[int, "ReadMethod"], lines: list[str]):
+    from pipeline.document import FileKind, Line, Page, Provenance, SourceDocument
+
+    pages = [
+        Page(number=number, method=method,
+             blocks=[Line(text=text, prov=Provenance(file="申报材料.pdf", page=number, method=method)) for text in lines])
+        for number, method in method_by_page.items()
+    ]
+    return SourceDocument(name="申报材料.pdf", sha256="0" * 64, kind=FileKind.PDF, pages=pages)
+
+
+def test_cover_names_read_by_ocr_are_repaired_and_text_layer_names_are_not():
+    from extractors.ocr_repair import repair_ocr_cover
+    from pipeline.document import ReadMethod
+    from pipeline.result import Cover, Evidence
+
+    document = _document({1: ReadMethod.OCR, 2: ReadMethod.TEXT}, PACKET_LINES)
+
+    def cover_read_on(page: int) -> Cover:
+        cover = Cover(leading_industry="半绒制品", management_body="清河县绕业协会")
+        cover.evidence = {key: Evidence(file="申报材料.pdf", page=page, text=value)
+                          for key, value in (("leading_industry", "半绒制品"), ("management_body", "清河县绕业协会"))}
+        return cover
+
+    repaired = repair_ocr_cover(cover_read_on(1), [document])
+    assert (repaired.leading_industry, repaired.management_body) == ("羊绒制品", "清河县绒业协会")
+    assert repaired.evidence["leading_industry"].text == "半绒制品"  # the evidence keeps what was read
+    untouched = repair_ocr_cover(cover_read_on(2), [document])  # a text layer is not second-guessed
+    assert (untouched.leading_industry, untouched.management_body) == ("半绒制品", "清河县绕业协会")
