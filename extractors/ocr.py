@@ -104,6 +104,23 @@ class TesseractEngine:
             for w in words
         ]
 
+    def recognize_many(
+        self, images: Sequence[Image.Image], dpi: float, timeout_s: float | None = None, uniform_block: bool = False
+    ) -> list[list[OcrWord]]:
+        """`recognize` for several images in one Tesseract run (the model loaded once)."""
+        psm = 6 if uniform_block else self.psm
+        try:
+            pages = tesseract.recognize_words_many(images, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s)
+        except tesseract.TesseractTimeout as e:
+            raise OcrTimeout(str(e)) from e
+        except tesseract.TesseractError as e:
+            raise OcrError(str(e)) from e
+        return [
+            [OcrWord(text=w.text, box=(w.left, w.top, w.left + w.width, w.top + w.height), confidence=w.confidence,
+                     line_key=w.line_key) for w in words]
+            for words in pages
+        ]
+
     def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:
         try:
             osd = tesseract.detect_orientation(image, dpi=round(dpi), timeout_s=timeout_s)
@@ -296,8 +313,8 @@ def estimate_skew(gray: Image.Image, max_degrees: float = 5.0, work_width: int =
     Projection profile on a downscaled, binarised copy: ink rows are sharpest
     (highest sum of squared row counts) at the right angle.
     """
-    factor = max(1, round(gray.width / work_width))
-    small = gray if factor == 1 else gray.reduce(factor)  # a box filter: a tenth of a resize's time
+    scale = min(1.0, work_width / max(1, gray.width))
+    small = gray if scale == 1.0 else gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
     pixels = np.asarray(small, dtype=np.uint8)
     threshold = min(160, int(pixels.mean()) - 30)
     ys, xs = np.nonzero(pixels < threshold)
@@ -568,17 +585,48 @@ class _AroundTables(_Pass):
     erased: Image.Image | None = None  # the page with its rules erased, for reading the cells
 
 
-def _read_around_tables(image: Image.Image, turns: list[_Turn], dpi: float, engine: OcrEngine,
-                        deadline: float) -> _AroundTables:
-    """The page pass: ruled tables found, their rules erased, the page read with the tables blanked."""
+@dataclass
+class _Prepared:
+    """A page made ready for its page pass: rules erased, tables blanked, paper whitened, leaders gone."""
+
+    image: Image.Image  # upright (deskewed) page
+    turns: list[_Turn]
+    tables: list[TableGrid]
+    erased: Image.Image  # rules erased, for reading the cells
+    cleaned: Image.Image  # what the page pass reads
+    has_leaders: bool
+
+
+def _prepare_around(image: Image.Image, turns: list[_Turn], dpi: float) -> _Prepared:
     rulings = find_tables(image, dpi)
     erased = erase_rules(image, rulings)
     around = whiten_paper(blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02)))
     cleaned, has_leaders = remove_leader_dots(around, dpi)
-    words = engine.recognize(cleaned, dpi, _remaining(deadline), uniform_block=has_leaders)
-    if has_leaders:
-        words = _reread_page_numbers(cleaned, words, dpi, engine, deadline)
-    return _AroundTables(image, turns, words, rulings.tables, erased=erased)
+    return _Prepared(image, turns, rulings.tables, erased, cleaned, has_leaders)
+
+
+def _around_from_words(prepared: _Prepared, words: list[OcrWord], dpi: float, engine: OcrEngine,
+                       deadline: float) -> _AroundTables:
+    if prepared.has_leaders:
+        words = _reread_page_numbers(prepared.cleaned, words, dpi, engine, deadline)
+    return _AroundTables(prepared.image, prepared.turns, words, prepared.tables, erased=prepared.erased)
+
+
+def _read_around_tables(image: Image.Image, turns: list[_Turn], dpi: float, engine: OcrEngine,
+                        deadline: float) -> _AroundTables:
+    """The page pass: ruled tables found, their rules erased, the page read with the tables blanked."""
+    prepared = _prepare_around(image, turns, dpi)
+    words = engine.recognize(prepared.cleaned, dpi, _remaining(deadline), uniform_block=prepared.has_leaders)
+    return _around_from_words(prepared, words, dpi, engine, deadline)
+
+
+def _level(gray: Image.Image) -> tuple[Image.Image, list[_Turn]]:
+    """The page turned so that its lines run level (a slight skew only)."""
+    skew = estimate_skew(gray)
+    if abs(skew) < 0.2:
+        return gray, []
+    image, turn = _turn(gray, skew)
+    return image, [turn]
 
 
 def _read_cells_of(page_pass: _AroundTables, dpi: float, engine: OcrEngine, deadline: float) -> _Pass:
@@ -587,19 +635,22 @@ def _read_cells_of(page_pass: _AroundTables, dpi: float, engine: OcrEngine, dead
     return _Pass(page_pass.image, page_pass.turns, page_pass.words + cells, page_pass.tables)
 
 
-def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, deadline: float) -> _Pass:
+def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, deadline: float,
+                  first_read: tuple[_Prepared, list[OcrWord]] | None = None) -> _Pass:
     """Deskew, clean and read; if that reads like a page on its side, turn it as OSD says and keep the better pass.
 
     The orientation is judged on the page pass alone, before the tables' cells are read:
-    a page on its side then costs one cell reading, not two.
+    a page on its side then costs one cell reading, not two. `first_read` is that page
+    pass when it was already read with other pages (`ocr_images`).
     """
-    turns: list[_Turn] = []
-    image = gray
-    skew = estimate_skew(image)
-    if abs(skew) >= 0.2:
-        image, turn = _turn(image, skew)
-        turns.append(turn)
-    first = _read_around_tables(image, turns, dpi, engine, deadline)
+    if first_read is not None:
+        prepared, words = first_read
+        image = prepared.image
+        turns = prepared.turns
+        first = _around_from_words(prepared, words, dpi, engine, deadline)
+    else:
+        image, turns = _level(gray)
+        first = _read_around_tables(image, turns, dpi, engine, deadline)
     if not _looks_wrong(first, settings):
         return _read_cells_of(first, dpi, engine, deadline)
     # OSD at 150 dpi: as sure as at 300 dpi on these pages, in about 60 % of the time
@@ -748,6 +799,7 @@ def ocr_image(
     settings,
     dpi: float | None = None,
     engine: OcrEngine | None = None,
+    first_read: tuple[_Prepared, list[OcrWord]] | None = None,
 ) -> tuple[Page, list[Finding]]:
     """OCR one page image into a `Page` (points = px·72/dpi); failures become findings."""
     dpi = float(dpi or settings.ocr_dpi)
@@ -757,7 +809,7 @@ def ocr_image(
                 method=ReadMethod.OCR)
     deadline = time.monotonic() + settings.ocr_page_timeout_s
     try:
-        ocr_pass = _read_upright(image.convert("L"), dpi, engine, settings, deadline)
+        ocr_pass = _read_upright(image.convert("L"), dpi, engine, settings, deadline, first_read)
     except OcrTimeout:
         reason = f"文字识别超时（超过{settings.ocr_page_timeout_s:g}秒）"
         return page, [page_failure(file_name, page_no, reason)]
@@ -780,3 +832,38 @@ def ocr_image(
             )
         )
     return page, findings
+
+
+def ocr_images(
+    pages: Sequence[tuple[Image.Image, str, int, float]], settings, engine: OcrEngine | None = None
+) -> list[tuple[Page, list[Finding]]]:
+    """OCR several page images (image, file name, page number, dpi), as `ocr_image` each.
+
+    Their page passes are read in one engine call per kind of page (Tesseract then loads
+    its language model once, not once a page: ~8 % of a page's time). If that call fails
+    or runs out of time, every page is read again on its own, within its own time limit,
+    so one hostile page costs its neighbours nothing but the wait.
+    """
+    engine = engine or engine_for(settings)
+    read_many = getattr(engine, "recognize_many", None)
+    if len(pages) < 2 or read_many is None:
+        return [ocr_image(image, name, number, settings, dpi=dpi, engine=engine) for image, name, number, dpi in pages]
+    prepared = [_prepare_around(*_level(image.convert("L")), dpi) for image, _, _, dpi in pages]
+    first_words: list[list[OcrWord] | None] = [None] * len(pages)
+    groups: dict[tuple[bool, float], list[int]] = {}
+    for index, page in enumerate(prepared):
+        groups.setdefault((page.has_leaders, pages[index][3]), []).append(index)
+    for (leaders, dpi), members in groups.items():
+        deadline = time.monotonic() + settings.ocr_page_timeout_s  # the group's pass within one page's limit
+        try:
+            read = read_many([prepared[i].cleaned for i in members], dpi, _remaining(deadline), uniform_block=leaders)
+            _remaining(deadline)  # Tesseract counts whole seconds: a pass that overran is not used
+        except OcrError:  # a timeout too: each page of the group is read on its own below
+            continue
+        for index, words in zip(members, read):
+            first_words[index] = words
+    return [
+        ocr_image(image, name, number, settings, dpi=dpi, engine=engine,
+                  first_read=(prepared[i], first_words[i]) if first_words[i] is not None else None)
+        for i, (image, name, number, dpi) in enumerate(pages)
+    ]

@@ -47,7 +47,8 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-from extractors.ocr import PlacedWord, collapse_cjk_spaces, count_cjk_ideographs, group_rows, join_words, ocr_image, page_failure
+from extractors.ocr import (PlacedWord, collapse_cjk_spaces, count_cjk_ideographs, group_rows, join_words, ocr_image,
+                            ocr_images, page_failure)
 from extractors.registry import ReadOutcome
 from pipeline.document import BBox, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.errors import FileEncrypted, FileUnreadable
@@ -676,19 +677,38 @@ def render_pdf_page(path: Path, file_name: str, page_no: int, dpi: int, password
             document.close()
 
 
+def _render_for_ocr(path: Path, file_name: str, page_no: int, settings):
+    """The page image and its dpi, or the finding that it cannot be rendered."""
+    try:
+        image = render_pdf_page(Path(path), file_name, page_no, settings.ocr_dpi, password_for(file_name, settings),
+                                max_pixels=settings.ocr_max_page_pixels, min_dpi=settings.ocr_min_dpi)
+    except (pdfium.PdfiumError, pikepdf.PdfError, FileEncrypted, IndexError) as e:
+        return None, page_failure(file_name, page_no, f"页面无法渲染（{type(e).__name__}）")
+    return image, image.info.get("dpi", (settings.ocr_dpi,))[0]
+
+
 def ocr_pdf_page(path: Path, file_name: str, page_no: int, settings) -> tuple[Page, list[Finding]]:
     """Render one page (at its scan's resolution, within the settings' bounds) and OCR it;
     a failure is a finding on an empty page."""
-    dpi = settings.ocr_dpi
-    try:
-        image = render_pdf_page(Path(path), file_name, page_no, dpi, password_for(file_name, settings),
-                                max_pixels=settings.ocr_max_page_pixels, min_dpi=settings.ocr_min_dpi)
-        dpi = image.info.get("dpi", (dpi,))[0]
-    except (pdfium.PdfiumError, pikepdf.PdfError, FileEncrypted, IndexError) as e:
-        page = Page(number=page_no, method=ReadMethod.OCR)
-        return page, [page_failure(file_name, page_no, f"页面无法渲染（{type(e).__name__}）")]
-    page, findings = ocr_image(image, file_name, page_no, settings, dpi=dpi)
-    return page, findings
+    image, dpi_or_failure = _render_for_ocr(path, file_name, page_no, settings)
+    if image is None:
+        return Page(number=page_no, method=ReadMethod.OCR), [dpi_or_failure]
+    return ocr_image(image, file_name, page_no, settings, dpi=dpi_or_failure)
+
+
+def ocr_pdf_pages(path: Path, file_name: str, page_numbers: Sequence[int], settings) -> list[tuple[Page, list[Finding]]]:
+    """`ocr_pdf_page` for several pages, their page passes read in one engine call (`ocr_images`)."""
+    read: dict[int, tuple[Page, list[Finding]]] = {}
+    rendered = []
+    for page_no in page_numbers:
+        image, dpi_or_failure = _render_for_ocr(path, file_name, page_no, settings)
+        if image is None:
+            read[page_no] = (Page(number=page_no, method=ReadMethod.OCR), [dpi_or_failure])
+        else:
+            rendered.append((image, file_name, page_no, dpi_or_failure))
+    for (_, _, page_no, _), outcome in zip(rendered, ocr_images(rendered, settings)):
+        read[page_no] = outcome
+    return [read[n] for n in page_numbers]
 
 
 def with_ocr_pages(document: SourceDocument, ocr_pages: Iterable[Page]) -> SourceDocument:
@@ -705,9 +725,21 @@ OCR_POOL_CONTEXT = "spawn"
 OCR_POOL_SLACK_S = 30.0
 
 
-def _ocr_page_in_worker(path: str, file_name: str, page_no: int, settings) -> tuple[Page, list[Finding]]:
-    """Entry of an OCR worker process: render this page from the file and OCR it."""
-    return ocr_pdf_page(Path(path), file_name, page_no, settings)
+def _ocr_pages_in_worker(path: str, file_name: str, page_numbers: list[int], settings) -> list[tuple[Page, list[Finding]]]:
+    """Entry of an OCR worker process: render these pages from the file and OCR them."""
+    return ocr_pdf_pages(Path(path), file_name, page_numbers, settings)
+
+
+# Pages handed to a worker at a time: their page passes share one Tesseract run. The
+# last pages go one by one, so that both workers finish together.
+OCR_CHUNK_PAGES = 3
+
+
+def _chunks(ordered: Sequence[int], workers: int) -> list[list[int]]:
+    """Pages in the order given, in chunks of `OCR_CHUNK_PAGES`, the last 2·workers alone."""
+    head = max(0, len(ordered) - 2 * workers)
+    return [list(ordered[i:min(i + OCR_CHUNK_PAGES, head)]) for i in range(0, head, OCR_CHUNK_PAGES)] + [
+        [n] for n in ordered[head:]]
 
 
 def _heaviest_first(member: PacketMember, page_numbers: Sequence[int], settings) -> list[int]:
@@ -743,20 +775,22 @@ def _ocr_pages_in_processes(member: PacketMember, page_numbers: Sequence[int],
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(OCR_POOL_CONTEXT))
     hung = False
     try:
-        futures = {n: pool.submit(_ocr_page_in_worker, str(member.path), member.name, n, settings)
-                   for n in _heaviest_first(member, page_numbers, settings)}
-        for n, future in futures.items():
+        chunks = _chunks(_heaviest_first(member, page_numbers, settings), workers)
+        futures = [(chunk, pool.submit(_ocr_pages_in_worker, str(member.path), member.name, chunk, settings))
+                   for chunk in chunks]
+        for chunk, future in futures:
             try:
-                # pages finish roughly in the order given, so waiting in it bounds each wait by ~one page's time
-                results[n] = future.result(timeout=page_limit * (1 + len(page_numbers) // workers))
+                # chunks finish roughly in the order given, so waiting in it bounds each wait
+                results.update(zip(chunk, future.result(timeout=page_limit * (1 + len(page_numbers) // workers))))
             except FutureTimeout:
                 hung = True
-                log.warning("OCR worker for %s page %d did not finish in time", member.name, n)
+                log.warning("OCR worker for %s pages %s did not finish in time", member.name, chunk)
                 reason = f"文字识别超时（超过{settings.ocr_page_timeout_s:g}秒）"
-                results[n] = (Page(number=n, method=ReadMethod.OCR), [page_failure(member.name, n, reason)])
+                results.update((n, (Page(number=n, method=ReadMethod.OCR), [page_failure(member.name, n, reason)]))
+                               for n in chunk)
             except BrokenProcessPool as e:
-                log.warning("OCR worker pool for %s broke (%s); reading page %d here", member.name, e, n)
-                results[n] = ocr_pdf_page(member.path, member.name, n, settings)
+                log.warning("OCR worker pool for %s broke (%s); reading pages %s here", member.name, e, chunk)
+                results.update(zip(chunk, ocr_pdf_pages(member.path, member.name, chunk, settings)))
     finally:
         pool.shutdown(wait=not hung, cancel_futures=True)
     return [results[n] for n in page_numbers]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from typing import Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -55,9 +56,9 @@ def _pytesseract():
     return pytesseract
 
 
-def _image_file(image: Image.Image, folder: str) -> str:
+def _image_file(image: Image.Image, folder: str, name: str = "page.pnm") -> str:
     """Write the image uncompressed: PNG encoding of a 300-dpi page costs more than the read."""
-    path = Path(folder) / "page.pnm"
+    path = Path(folder) / name
     image.convert("L").save(path, format="PPM")
     return str(path)
 
@@ -85,6 +86,43 @@ def recognize_words(
     config = f"--psm {int(psm)} --dpi {int(dpi)}"
     data = _run(_pytesseract().image_to_data, image, timeout_s, lang=lang, config=config,
                 output_type=_pytesseract().Output.DICT)
+    return _words(data)
+
+
+def recognize_words_many(
+    images: Sequence[Image.Image], *, lang: str, psm: int, dpi: int, timeout_s: float | None = None
+) -> list[list[TesseractWord]]:
+    """`recognize_words` for several images in one Tesseract run (a list file): the language
+    model is loaded once, not once per image (~0.1 s of a ~1.2 s page with chi_sim)."""
+    if not images:
+        return []
+    timeout = 0 if timeout_s is None else max(1, int(round(timeout_s)))
+    pytesseract = _pytesseract()
+    config = f"--psm {int(psm)} --dpi {int(dpi)}"
+    with tempfile.TemporaryDirectory(prefix="tess-") as folder:
+        listing = Path(folder) / "pages.txt"
+        names = [_image_file(image, folder, f"page{k}.pnm") for k, image in enumerate(images)]
+        listing.write_text("\n".join(names) + "\n", encoding="utf-8")
+        try:
+            data = pytesseract.image_to_data(str(listing), timeout=timeout, lang=lang, config=config,
+                                             output_type=pytesseract.Output.DICT)
+        except RuntimeError as e:
+            if "timeout" in str(e).lower():
+                raise TesseractTimeout(f"Tesseract exceeded {timeout} s") from e
+            raise TesseractError(str(e)) from e
+        except pytesseract.TesseractError as e:
+            raise TesseractError(f"Tesseract failed ({e.status}): {e.message}") from e
+        except pytesseract.TesseractNotFoundError as e:
+            raise TesseractError("tesseract is not installed or not on PATH") from e
+    pages: list[list[TesseractWord]] = [[] for _ in images]
+    page_of_row = [int(n) - 1 for n in data["page_num"]]
+    for k in range(len(images)):
+        rows = [i for i, page in enumerate(page_of_row) if page == k]
+        pages[k] = _words({key: [values[i] for i in rows] for key, values in data.items()})
+    return pages
+
+
+def _words(data: dict) -> list[TesseractWord]:
     words: list[TesseractWord] = []
     for i, text in enumerate(data["text"]):
         text = (text or "").strip()

@@ -223,3 +223,44 @@ def test_only_doubtful_figures_cells_are_read_again():
     assert _doubtful_figures(words("Q/X010-2020", 96))  # a sure one too: its letters get dropped ("Q/JX")
     assert not _doubtful_figures(words("2021", 93))  # a sure year stays as read
     assert not _doubtful_figures(words("集群名称", 20))  # not a figures cell
+
+
+# ---------------------------------------------------------------- several pages in one engine run
+
+
+def test_pages_read_together_read_as_each_alone():
+    from extractors import tesseract
+    from extractors.ocr import ocr_images
+
+    pages = [degrade(render_lines(LINES), 0.8, seed=3), render_lines(LINES[:2]), degrade(render_lines(LINES[2:]), -0.6, seed=5)]
+    together = tesseract.recognize_words_many(pages, lang="chi_sim", psm=3, dpi=300)
+    alone = [tesseract.recognize_words(page, lang="chi_sim", psm=3, dpi=300) for page in pages]
+    assert [[w.text for w in words] for words in together] == [[w.text for w in words] for words in alone]
+    assert all(together)
+
+    settings = Settings()
+    batched = ocr_images([(page, "扫描件.pdf", n, 300) for n, page in enumerate(pages, 1)], settings)
+    single = [ocr_image(page, "扫描件.pdf", n, settings, dpi=300) for n, page in enumerate(pages, 1)]
+    assert [p.text() for p, _ in batched] == [p.text() for p, _ in single]
+    assert [p.number for p, _ in batched] == [1, 2, 3] and "集群" in batched[0][0].text()
+
+
+def test_pages_read_together_that_run_out_of_time_fail_one_by_one():
+    from extractors.ocr import ocr_images
+
+    pages = [(render_lines(LINES), "慢.pdf", n, 300) for n in (4, 5)]
+    read = ocr_images(pages, Settings(ocr_page_timeout_s=0.000001))
+    assert [page.number for page, _ in read] == [4, 5]
+    for page, findings in read:
+        assert page.blocks == [] and [f.code for f in findings] == [FindingCode.FILE_UNREADABLE]
+        assert "超时" in findings[0].message and findings[0].evidence[0].page == page.number
+
+
+def test_ocr_pages_go_to_workers_in_chunks_and_the_last_ones_alone():
+    from extractors.pdf_reader import OCR_CHUNK_PAGES, _chunks
+
+    ordered = [9, 3, 7, 1, 2, 8, 4, 6, 5, 10, 11]
+    chunks = _chunks(ordered, 2)
+    assert [n for chunk in chunks for n in chunk] == ordered  # every page once, in the order given
+    assert all(len(chunk) == 1 for chunk in chunks[-4:]) and max(map(len, chunks)) == OCR_CHUNK_PAGES
+    assert _chunks([5, 6], 2) == [[5], [6]] and _chunks([], 2) == []
