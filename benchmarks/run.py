@@ -149,7 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small packets, for a smoke run")
     parser.add_argument("--skip-baselines", action="store_true")
     parser.add_argument("--results", type=Path, default=HERE / "results.json")
+    parser.add_argument("--scan-pairs", type=int, default=0, metavar="N",
+                        help="only time the scanned packet against OCRmyPDF, N times side by side (prints, writes nothing)")
     args = parser.parse_args(argv)
+    if args.scan_pairs:
+        return scan_pairs(args.scan_pairs, args.quick)
 
     load_before = os.getloadavg()
     work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
@@ -201,6 +205,25 @@ def main(argv: list[str] | None = None) -> int:
     table = render_table(results)
     args.results.with_suffix(".md").write_text(table, encoding="utf-8")
     print(table)
+    return 0
+
+
+def scan_pairs(count: int, quick: bool) -> int:
+    """The scanned packet read by us and by OCRmyPDF, one after the other, `count` times."""
+    from sample_docs.generate import generate_packet
+
+    work = Path(tempfile.mkdtemp(prefix="cluster-bench-"))
+    try:
+        truth = generate_packet("scanned", work / "corpus", seed=902, filler_pages=0 if quick else 36)
+        (name, truth_pages), = truth["page_text"].items()
+        source = work / "corpus" / "packets" / name
+        for k in range(count):
+            ours, theirs = measure("ours", source, work), measure_ocrmypdf(source, work)
+            print(f"pair {k + 1}: ours {ours['process_wall_s']:.1f} s (CER {cer(truth_pages, ours['texts'][name]):.2%}), "
+                  f"OCRmyPDF {theirs['process_wall_s']:.1f} s (CER {cer(truth_pages, theirs['texts'][name]):.2%}), "
+                  f"{theirs['process_wall_s'] / ours['process_wall_s']:.2f}x — load {os.getloadavg()[0]:.1f}", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

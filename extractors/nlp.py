@@ -77,7 +77,7 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
     ),
     ("MONEY", re.compile(rf"{_QUAL}{_NUM}\s*(?:亿元|亿|千万元|百万元|万元|元)")),
     ("PERCENT", re.compile(rf"[-负]?\s*\d+(?:\.\d+)?\s*%|负?百分之{_NUM}")),
-    ("AREA", re.compile(rf"{_QUAL}{_NUM}\s*万?\s*(?:平方公里|平方千米|km²|km2|KM2|平方米|m²|㎡|公顷|亩)")),
+    ("AREA", re.compile(rf"{_QUAL}{_NUM}\s*万?\s*(?:平方公里|平方千米|km²|km2|KM2|平方米|m²|㎡|公顷|亩|{numbers.GARBLED_KM2})")),
     ("COUNT", re.compile(rf"{_QUAL}{_NUM}\s*万?\s*(?:余|多)?\s*(?:家|个|件|人|项|名|户|位)")),
     (
         "HONOR",

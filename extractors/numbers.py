@@ -176,8 +176,10 @@ _AREA_UNIT_TO_KM2 = {
     "公顷": Decimal("0.01"),
     "亩": Decimal(1) / Decimal(1500),
 }
+# "平方" and two characters that are not "米…": 平方公里 with "公里" garbled by OCR ("88.3 平方后六")
+GARBLED_KM2 = r"平方(?!米)[\u4e00-\u9fff]{2}"
 _AREA = re.compile(
-    rf"(?P<num>{_NUMBER})\s*(?P<wan>万)?\s*(?P<unit>平方公里|平方千米|km2|公里2|平方米|m2|公顷|亩)", re.IGNORECASE
+    rf"(?P<num>{_NUMBER})\s*(?P<wan>万)?\s*(?P<unit>平方公里|平方千米|km2|公里2|平方米|m2|公顷|亩|{GARBLED_KM2})", re.IGNORECASE
 )
 
 
@@ -190,7 +192,7 @@ def parse_area_km2(text: str, default_unit: str | None = None) -> float | None:
         if number is not None:
             if match.group("wan"):
                 number *= 10000
-            return _as_float(number * _AREA_UNIT_TO_KM2[match.group("unit").lower()])
+            return _as_float(number * _AREA_UNIT_TO_KM2.get(match.group("unit").lower(), Decimal(1)))
     if default_unit is not None:
         number = _bare_number(text)
         if number is not None:

@@ -25,8 +25,14 @@ class GridCell:
     prov: Provenance
 
 
+# A wide gap right after "的" or "为" is inside a sentence, not between columns: OCR reads
+# a justified line "…占集群总产值的    82.9%，主导产业…" with a tab there.
+_SENTENCE_GAP = re.compile(r"(?<=[的为])\t+")
+
+
 def split_line_cells(text: str) -> list[str]:
     """Columns of a line: tab-separated, else separated by runs of two or more blanks."""
+    text = _SENTENCE_GAP.sub(" ", text)
     if "\t" in text:
         parts = re.split(r"\t|\s*[|｜]\s*", text)  # OCR reads some ruling lines as "|"
     else:
@@ -36,7 +42,7 @@ def split_line_cells(text: str) -> list[str]:
 
 def is_tabular_line(line: Line) -> bool:
     """A line that holds table columns: a tab or a "|" between two columns, or at least three wide-gap columns."""
-    text = line.text.strip()
+    text = _SENTENCE_GAP.sub(" ", line.text.strip())
     if "\t" in text or re.search(r"\S\s*[|｜]\s*\S", text):
         return len(split_line_cells(text)) >= 2
     return len(split_line_cells(text)) >= 3

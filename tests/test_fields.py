@@ -155,6 +155,23 @@ def test_ocr_table_lines_with_tabs_and_gaps() -> None:
     assert found["rd_growth_pct"] is None  # not written: never guessed
 
 
+def test_ocr_prose_with_a_wide_gap_inside_a_sentence() -> None:
+    """Justified prose read by OCR: a tab after "的" is a gap in a sentence, not a column (as read on a scan)."""
+    lines = make_lines(
+        [
+            "集群规划面积 94.4 平方干米，集群从业人员 0.68 万人。",
+            "2021 年中小企业产值占集群总产值的\t82.9%，主导产业产值占集群总",
+            "产值比例为 79.6%。",
+        ],
+        method=ReadMethod.OCR,
+    )
+    doc = make_doc(lines)
+    found = values(extract_indicators(make_index({1: doc}), [doc]))
+    assert found["sme_output_share_pct"] == 82.9 and found["leading_industry_share_pct"] == 79.6
+    assert found["area_km2"] == 94.4  # "千" misread as "干": "平方" + two characters is still km²
+    assert found["employees"] == 6800
+
+
 def test_years_written_after_each_value() -> None:
     doc = make_doc(make_lines(["近三年集群总产值分别为５６．９亿元（2019年）、64.2亿元（2020年）、71.8亿元（2021年），产值年均增速１２．３％。"]))
     found = values(extract_indicators(make_index({1: doc}), [doc]))

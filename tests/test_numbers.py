@@ -114,6 +114,8 @@ def test_bare_count_only_when_the_unit_is_known() -> None:
         ("100公顷", 1.0),
         ("1000000平方米", 1.0),
         ("近12.8平方千米", 12.8),
+        ("近 88.3 平方后六", 88.3),  # "公里" garbled by OCR, as read on a generated scan
+        ("27 万平方米，", 0.27),  # "平方米" followed by more text stays square metres
     ],
 )
 def test_parse_area_examples(text: str, expected: float) -> None:
