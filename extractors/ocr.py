@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Callable, Hashable, Protocol, Sequence
 
@@ -88,50 +89,41 @@ class TesseractEngine:
     ) -> list[OcrWord]:
         # psm 3 drops a 目录's lone page numbers as noise; psm 6 keeps them (benchmarks/ocr_tuning.md)
         psm = 6 if uniform_block else self.psm
-        try:
-            words = tesseract.recognize_words(image, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s)
-        except tesseract.TesseractTimeout as e:
-            raise OcrTimeout(str(e)) from e
-        except tesseract.TesseractError as e:
-            raise OcrError(str(e)) from e
-        return [
-            OcrWord(
-                text=w.text,
-                box=(w.left, w.top, w.left + w.width, w.top + w.height),
-                confidence=w.confidence,
-                line_key=w.line_key,
-            )
-            for w in words
-        ]
+        with _engine_errors():
+            return _ocr_words(tesseract.recognize_words(image, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s))
 
     def recognize_many(
         self, images: Sequence[Image.Image], dpi: float, timeout_s: float | None = None, uniform_block: bool = False
     ) -> list[list[OcrWord]]:
         """`recognize` for several images in one Tesseract run (the model loaded once)."""
         psm = 6 if uniform_block else self.psm
-        try:
+        with _engine_errors():
             pages = tesseract.recognize_words_many(images, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s)
-        except tesseract.TesseractTimeout as e:
-            raise OcrTimeout(str(e)) from e
-        except tesseract.TesseractError as e:
-            raise OcrError(str(e)) from e
-        return [
-            [OcrWord(text=w.text, box=(w.left, w.top, w.left + w.width, w.top + w.height), confidence=w.confidence,
-                     line_key=w.line_key) for w in words]
-            for words in pages
-        ]
+        return [_ocr_words(words) for words in pages]
 
     def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:
-        try:
+        with _engine_errors():
             osd = tesseract.detect_orientation(image, dpi=round(dpi), timeout_s=timeout_s)
-        except tesseract.TesseractTimeout as e:
-            raise OcrTimeout(str(e)) from e
-        except tesseract.TesseractError as e:
-            raise OcrError(str(e)) from e
         if osd is None or osd.orientation_confidence < self.min_orientation_confidence:
             return None
         # Tesseract's "Rotate" is clockwise; PIL turns counter-clockwise.
         return (360 - osd.rotate) % 360
+
+
+@contextmanager
+def _engine_errors():
+    """Tesseract's failures as the seam's: a timeout, or any other failure."""
+    try:
+        yield
+    except tesseract.TesseractTimeout as e:
+        raise OcrTimeout(str(e)) from e
+    except tesseract.TesseractError as e:
+        raise OcrError(str(e)) from e
+
+
+def _ocr_words(words: Sequence[tesseract.TesseractWord]) -> list[OcrWord]:
+    return [OcrWord(text=w.text, box=(w.left, w.top, w.left + w.width, w.top + w.height), confidence=w.confidence,
+                    line_key=w.line_key) for w in words]
 
 
 EngineFactory = Callable[[object], OcrEngine]

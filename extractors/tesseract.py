@@ -63,20 +63,29 @@ def _image_file(image: Image.Image, folder: str, name: str = "page.pnm") -> str:
     return str(path)
 
 
-def _run(func, image: Image.Image, timeout_s: float | None, **kwargs):
-    timeout = 0 if timeout_s is None else max(1, int(round(timeout_s)))
+def _timeout(timeout_s: float | None) -> int:
+    """pytesseract's timeout: whole seconds, 0 for none."""
+    return 0 if timeout_s is None else max(1, int(round(timeout_s)))
+
+
+def _call(func, source: str, timeout: int, **kwargs):
+    """A pytesseract call on an image (or list) file, its failures as this module's errors."""
     pytesseract = _pytesseract()
+    try:
+        return func(source, timeout=timeout, **kwargs)
+    except RuntimeError as e:
+        if "timeout" in str(e).lower():
+            raise TesseractTimeout(f"Tesseract exceeded {timeout} s") from e
+        raise TesseractError(str(e)) from e
+    except pytesseract.TesseractError as e:
+        raise TesseractError(f"Tesseract failed ({e.status}): {e.message}") from e
+    except pytesseract.TesseractNotFoundError as e:
+        raise TesseractError("tesseract is not installed or not on PATH") from e
+
+
+def _run(func, image: Image.Image, timeout_s: float | None, **kwargs):
     with tempfile.TemporaryDirectory(prefix="tess-") as folder:
-        try:
-            return func(_image_file(image, folder), timeout=timeout, **kwargs)
-        except RuntimeError as e:
-            if "timeout" in str(e).lower():
-                raise TesseractTimeout(f"Tesseract exceeded {timeout} s") from e
-            raise TesseractError(str(e)) from e
-        except pytesseract.TesseractError as e:
-            raise TesseractError(f"Tesseract failed ({e.status}): {e.message}") from e
-        except pytesseract.TesseractNotFoundError as e:
-            raise TesseractError("tesseract is not installed or not on PATH") from e
+        return _call(func, _image_file(image, folder), _timeout(timeout_s), **kwargs)
 
 
 def recognize_words(
@@ -96,24 +105,14 @@ def recognize_words_many(
     model is loaded once, not once per image (~0.1 s of a ~1.2 s page with chi_sim)."""
     if not images:
         return []
-    timeout = 0 if timeout_s is None else max(1, int(round(timeout_s)))
     pytesseract = _pytesseract()
     config = f"--psm {int(psm)} --dpi {int(dpi)}"
     with tempfile.TemporaryDirectory(prefix="tess-") as folder:
         listing = Path(folder) / "pages.txt"
         names = [_image_file(image, folder, f"page{k}.pnm") for k, image in enumerate(images)]
         listing.write_text("\n".join(names) + "\n", encoding="utf-8")
-        try:
-            data = pytesseract.image_to_data(str(listing), timeout=timeout, lang=lang, config=config,
-                                             output_type=pytesseract.Output.DICT)
-        except RuntimeError as e:
-            if "timeout" in str(e).lower():
-                raise TesseractTimeout(f"Tesseract exceeded {timeout} s") from e
-            raise TesseractError(str(e)) from e
-        except pytesseract.TesseractError as e:
-            raise TesseractError(f"Tesseract failed ({e.status}): {e.message}") from e
-        except pytesseract.TesseractNotFoundError as e:
-            raise TesseractError("tesseract is not installed or not on PATH") from e
+        data = _call(pytesseract.image_to_data, str(listing), _timeout(timeout_s), lang=lang, config=config,
+                     output_type=pytesseract.Output.DICT)
     pages: list[list[TesseractWord]] = [[] for _ in images]
     page_of_row = [int(n) - 1 for n in data["page_num"]]
     for k in range(len(images)):
