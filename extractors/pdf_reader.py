@@ -742,6 +742,11 @@ def _chunks(ordered: Sequence[int], workers: int) -> list[list[int]]:
         [n] for n in ordered[head:]]
 
 
+def ocr_batches(member: PacketMember, page_numbers: Sequence[int], settings) -> list[list[int]]:
+    """The pages to OCR as they are handed out: heaviest first, a few at a time (`_chunks`)."""
+    return _chunks(_heaviest_first(member, page_numbers, settings), max(1, settings.workers))
+
+
 def _heaviest_first(member: PacketMember, page_numbers: Sequence[int], settings) -> list[int]:
     """The pages in the order to hand them out: the most image data first, so that no worker
     is left with a long page while the other idles at the end (longest-first scheduling)."""
@@ -775,7 +780,7 @@ def _ocr_pages_in_processes(member: PacketMember, page_numbers: Sequence[int],
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(OCR_POOL_CONTEXT))
     hung = False
     try:
-        chunks = _chunks(_heaviest_first(member, page_numbers, settings), workers)
+        chunks = ocr_batches(member, page_numbers, settings)
         futures = [(chunk, pool.submit(_ocr_pages_in_worker, str(member.path), member.name, chunk, settings))
                    for chunk in chunks]
         for chunk, future in futures:

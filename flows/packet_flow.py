@@ -74,9 +74,10 @@ member_cache_key = _member_key("read")
 text_pass_cache_key = _member_key("text-pass")  # returns a different shape than read-member
 
 
-def ocr_page_cache_key(_ctx, inputs: dict[str, Any]) -> str:
+def ocr_pages_cache_key(_ctx, inputs: dict[str, Any]) -> str:
     member: PacketMember = inputs["member"]
-    return _sha("ocr", member.sha256, str(inputs["page_no"]), reader_fingerprint(inputs["settings"]), CODE_VERSION)
+    pages = ",".join(str(n) for n in inputs["page_numbers"])
+    return _sha("ocr", member.sha256, pages, reader_fingerprint(inputs["settings"]), CODE_VERSION)
 
 
 def docs_cache_key(stage: str):
@@ -134,17 +135,18 @@ def pdf_text_pass_task(member: PacketMember, settings: Settings):
 
 
 @task(
-    name="ocr-pdf-page",
-    task_run_name="ocr {member.name} p{page_no}",
+    name="ocr-pdf-pages",
+    task_run_name="ocr {member.name} p{page_numbers}",
     retries=1,
     retry_delay_seconds=2,
-    cache_key_fn=ocr_page_cache_key,
+    cache_key_fn=ocr_pages_cache_key,
     persist_result=True,
 )
-def ocr_pdf_page_task(member: PacketMember, page_no: int, settings: Settings):
-    from extractors.pdf_reader import ocr_pdf_page
+def ocr_pdf_pages_task(member: PacketMember, page_numbers: list[int], settings: Settings):
+    """A few pages of one PDF OCR'd together (their page passes share one Tesseract run)."""
+    from extractors.pdf_reader import ocr_pdf_pages
 
-    return ocr_pdf_page(member.path, member.name, page_no, settings)
+    return ocr_pdf_pages(member.path, member.name, page_numbers, settings)
 
 
 @task(name="find-sections", task_run_name="sections", cache_key_fn=docs_cache_key("sections"), persist_result=True)
@@ -274,12 +276,12 @@ def _fans_out(member: PacketMember) -> bool:
 
 
 def read_members(packet: LoadedPacket, settings: Settings) -> tuple[list[SourceDocument], list[Finding]]:
-    """Submit every member's read at once; PDFs by text layer first, then one task per OCR page.
+    """Submit every member's read at once; PDFs by text layer first, then one task per few OCR pages (`ocr_batches`).
 
     Gives what `pipeline.driver.read_packet` gives: documents and findings in member
     order, a PDF's OCR'd pages merged in page order (`extractors.pdf_reader.read_pdf`).
     """
-    from extractors.pdf_reader import with_ocr_pages
+    from extractors.pdf_reader import ocr_batches, with_ocr_pages
     from extractors.registry import ReadOutcome
 
     submitted = [
@@ -292,7 +294,8 @@ def read_members(packet: LoadedPacket, settings: Settings) -> tuple[list[SourceD
             text_pass = future.result()
             if not isinstance(text_pass, ReadOutcome):
                 _, needs_ocr, _ = text_pass
-                ocr_futures[member.name] = [ocr_pdf_page_task.submit(member, n, settings) for n in needs_ocr]
+                ocr_futures[member.name] = [ocr_pdf_pages_task.submit(member, batch, settings)
+                                            for batch in ocr_batches(member, needs_ocr, settings)]
 
     docs: list[SourceDocument] = []
     findings: list[Finding] = list(packet.findings)
@@ -300,7 +303,7 @@ def read_members(packet: LoadedPacket, settings: Settings) -> tuple[list[SourceD
         outcome = future.result()
         if not isinstance(outcome, ReadOutcome):
             document, _, pdf_findings = outcome
-            pages = [f.result() for f in ocr_futures[member.name]]
+            pages = sorted((read for f in ocr_futures[member.name] for read in f.result()), key=lambda read: read[0].number)
             outcome = ReadOutcome(
                 document=with_ocr_pages(document, [page for page, _ in pages]),
                 findings=list(pdf_findings) + [f for _, page_findings in pages for f in page_findings],

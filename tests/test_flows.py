@@ -151,6 +151,22 @@ def test_nightly_rechecks_only_packets_whose_ruleset_changed(packets: Path, tmp_
     store.close()
 
 
+def test_scanned_pages_fan_out_a_few_at_a_time_and_match_the_driver(tmp_path: Path):
+    """Six scanned pages: one task of two pages (one Tesseract run for both), then one page a task."""
+    from test_pdf_reader import full_page_scan_pdf
+
+    settings = settings_in(tmp_path, use_cache=False)
+    source = full_page_scan_pdf(tmp_path / "扫描件.pdf", [100, 150, 200, 100, 150, 200])
+    expected = process_packet(source, tmp_path / "driver", settings)
+    state = process_packet_flow(source, tmp_path / "flow", settings, record=False, return_state=True)
+    assert comparable(state.result()) == comparable(expected)
+    assert expected.files[0].ocr_pages == [1, 2, 3, 4, 5, 6]
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+    ocr_runs = sorted(run.name for run in runs if run.task_key.startswith("ocr_pdf_pages_task"))
+    assert len(ocr_runs) == 5 and sum(name.count(",") for name in ocr_runs) == 1, ocr_runs
+
+
 def test_tasks_call_the_stage_functions(tmp_path: Path):
     settings = settings_in(tmp_path, use_cache=False)
     source = tiny_docx(tmp_path / "集群.docx", 1)
