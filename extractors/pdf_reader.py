@@ -677,23 +677,10 @@ def render_pdf_page(path: Path, file_name: str, page_no: int, dpi: int, password
             document.close()
 
 
-def _render_for_ocr(path: Path, file_name: str, page_no: int, settings):
-    """The page image and its dpi, or the finding that it cannot be rendered."""
-    try:
-        image = render_pdf_page(Path(path), file_name, page_no, settings.ocr_dpi, password_for(file_name, settings),
-                                max_pixels=settings.ocr_max_page_pixels, min_dpi=settings.ocr_min_dpi)
-    except (pdfium.PdfiumError, pikepdf.PdfError, FileEncrypted, IndexError) as e:
-        return None, page_failure(file_name, page_no, f"页面无法渲染（{type(e).__name__}）")
-    return image, image.info.get("dpi", (settings.ocr_dpi,))[0]
-
-
 def ocr_pdf_page(path: Path, file_name: str, page_no: int, settings) -> tuple[Page, list[Finding]]:
     """Render one page (at its scan's resolution, within the settings' bounds) and OCR it;
     a failure is a finding on an empty page."""
-    image, dpi_or_failure = _render_for_ocr(path, file_name, page_no, settings)
-    if image is None:
-        return Page(number=page_no, method=ReadMethod.OCR), [dpi_or_failure]
-    return ocr_image(image, file_name, page_no, settings, dpi=dpi_or_failure)
+    return ocr_pdf_pages(path, file_name, [page_no], settings)[0]
 
 
 def ocr_pdf_pages(path: Path, file_name: str, page_numbers: Sequence[int], settings) -> list[tuple[Page, list[Finding]]]:
@@ -701,11 +688,14 @@ def ocr_pdf_pages(path: Path, file_name: str, page_numbers: Sequence[int], setti
     read: dict[int, tuple[Page, list[Finding]]] = {}
     rendered = []
     for page_no in page_numbers:
-        image, dpi_or_failure = _render_for_ocr(path, file_name, page_no, settings)
-        if image is None:
-            read[page_no] = (Page(number=page_no, method=ReadMethod.OCR), [dpi_or_failure])
-        else:
-            rendered.append((image, file_name, page_no, dpi_or_failure))
+        try:
+            image = render_pdf_page(Path(path), file_name, page_no, settings.ocr_dpi, password_for(file_name, settings),
+                                    max_pixels=settings.ocr_max_page_pixels, min_dpi=settings.ocr_min_dpi)
+        except (pdfium.PdfiumError, pikepdf.PdfError, FileEncrypted, IndexError) as e:
+            read[page_no] = (Page(number=page_no, method=ReadMethod.OCR),
+                             [page_failure(file_name, page_no, f"页面无法渲染（{type(e).__name__}）")])
+            continue
+        rendered.append((image, file_name, page_no, image.info.get("dpi", (settings.ocr_dpi,))[0]))
     for (_, _, page_no, _), outcome in zip(rendered, ocr_images(rendered, settings)):
         read[page_no] = outcome
     return [read[n] for n in page_numbers]
