@@ -23,8 +23,8 @@ def _page_texts(docs) -> dict[str, dict[str, str]]:
 
 
 def measure_ours(packet: Path, out: Path, engine: str) -> dict:
-    from pipeline.driver import run_packet
-    from pipeline.settings import Settings
+    from pipeline.app.driver import run_packet
+    from pipeline.core.settings import Settings
 
     settings = Settings(use_cache=False, ocr_engine=engine, data_dir=out / "data")
     start = time.perf_counter()

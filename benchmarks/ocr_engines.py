@@ -1,8 +1,8 @@
 """Tesseract against RapidOCR on the same generated scanned pages, through `ocr_image`.
 
 Each engine reads every page of `sample_docs.generate` scanned packets through the
-real `extractors.ocr.ocr_image` path (deskew, leader removal, orientation, line
-grouping), two pages at a time on two threads as `extractors.pdf_reader` does.
+real `extractors.ocr.page.ocr_image` path (deskew, leader removal, orientation, line
+grouping), two pages at a time on two threads as `extractors.readers.pdf` does.
 Reported: character error rate (Levenshtein distance over whitespace-stripped
 text, dot leaders removed, "丶"/"、" and "一"/"—" folded together on both sides,
 divided by the reference length; mean over pages), wall seconds per page, and CPU
@@ -31,10 +31,10 @@ from pathlib import Path
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from extractors.ocr import OcrEngine, TesseractEngine, ocr_image
-from extractors.pdf_reader import render_pdf_page
-from extractors.rapidocr_engine import RapidOcrEngine, default_thread_count
-from pipeline.settings import Settings
+from extractors.ocr.page import OcrEngine, TesseractEngine, ocr_image
+from extractors.readers.pdf import render_pdf_page
+from extractors.ocr.rapidocr import RapidOcrEngine, default_thread_count
+from pipeline.core.settings import Settings
 from sample_docs.generate import generate_packet
 
 
@@ -149,8 +149,8 @@ def main() -> None:
         f"日期：{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC。环境：{os.cpu_count()} 核，Python {platform.python_version()}，"
         f"{version}（OMP_THREAD_LIMIT=1），rapidocr_onnxruntime 1.4.4（PP-OCRv4，每页 ONNX 线程数 {threads}）。",
         f"页面：`sample_docs.generate` 的 scanned 样本（种子 {args.seeds}），共 {len(pages)} 页，"
-        f"按 PDF 读取器的方式以 {settings.ocr_dpi} dpi 渲染；均经 `extractors.ocr.ocr_image` 全流程，"
-        f"{settings.workers} 个线程同时读两页（与 `extractors.pdf_reader` 相同）。",
+        f"按 PDF 读取器的方式以 {settings.ocr_dpi} dpi 渲染；均经 `extractors.ocr.page.ocr_image` 全流程，"
+        f"{settings.workers} 个线程同时读两页（与 `extractors.readers.pdf` 相同）。",
         "字符错误率 = 去空白、去目录引导点、“丶”与“、”及“一”与“—”视为相同后的 Levenshtein 距离 / 参考文本长度（逐页平均）。",
         "每页耗时 = 全部页面墙钟时间 / 页数；每页 CPU 秒 = 本进程及 Tesseract 子进程的 CPU 时间 / 页数。"
         f"每个引擎测 {args.repeats} 次（引擎交替进行），取中位数，括号内为最小–最大。",

@@ -27,9 +27,9 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from extractors import tesseract
-from extractors.ocr import ocr_image
-from pipeline.settings import Settings
+from extractors.ocr import tesseract
+from extractors.ocr.page import ocr_image
+from pipeline.core.settings import Settings
 
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 A4_POINTS = (595, 842)
@@ -129,7 +129,7 @@ def generated_scans(dpi: int, seed: int = 3) -> list[Scan]:
     rendered at `dpi` as the PDF reader renders them; truth is the text drawn on each page."""
     import tempfile
 
-    from extractors.pdf_reader import render_pdf_page
+    from extractors.readers.pdf import render_pdf_page
     from sample_docs.generate import generate_packet
 
     with tempfile.TemporaryDirectory(prefix="ocr-tuning-") as tmp:
@@ -215,7 +215,7 @@ def main() -> None:
         f"Environment: {version}, Python {platform.python_version()}, one process, OMP_THREAD_LIMIT=1.",
         f"Built-in pages: {len(PAGES)} clean + {len(PAGES)} simulated scans (blur, noise, JPEG, ±1.5° skew), with a patent table;",
         f"generated scan: the `sample_docs.generate` scanned packet (200-dpi JPEG scan: cover, 目录, 申报表, lists; {generated_pages} pages),",
-        "rendered at the measured resolution as the PDF reader renders it. All through `extractors.ocr.ocr_image` (deskew, dot leaders, orientation, lines).",
+        "rendered at the measured resolution as the PDF reader renders it. All through `extractors.ocr.page.ocr_image` (deskew, dot leaders, orientation, lines).",
         "Character error rate = Levenshtein distance / reference length, whitespace and dot leaders removed (mean over pages); time is seconds per page.",
         "Times are comparable within one table only: the machine may be shared.",
         "",

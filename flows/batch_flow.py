@@ -19,15 +19,15 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.packet_flow import _log_completion, _log_failure, process_packet_flow, publish_findings
-from pipeline import CODE_VERSION
-from pipeline.batch import PacketFailure, PacketOutcome, describe, inbox_packets, process_one
-from pipeline.result import PacketResult
-from pipeline.settings import Settings, get_settings
-from pipeline.store import ResultStore, StoredRun, requested_ruleset
+from pipeline.core.version import CODE_VERSION
+from pipeline.app.batch import PacketFailure, PacketOutcome, describe, inbox_packets, process_one
+from pipeline.core.result import PacketResult
+from pipeline.core.settings import Settings, get_settings
+from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
 
 
 def packet_via_flow(source: Path, out_dir: Path, settings: Settings) -> PacketResult:
-    """The processor for `pipeline.batch.process_one`: the packet flow as a subflow."""
+    """The processor for `pipeline.app.batch.process_one`: the packet flow as a subflow."""
     return process_packet_flow(source, out_dir, settings, record=False, publish=False)
 
 
@@ -142,5 +142,5 @@ def nightly_flow(out_dir: Path, settings: Settings | None = None) -> list[Packet
 
 
 def run_batch_flow(inbox: Path, out_dir: Path, settings: Settings | None = None) -> list[PacketOutcome]:
-    """The CLI's `batch`: the `batch` flow, returning its outcomes like `pipeline.batch.run_batch`."""
+    """The CLI's `batch`: the `batch` flow, returning its outcomes like `pipeline.app.batch.run_batch`."""
     return batch_flow(Path(inbox), Path(out_dir), settings or get_settings())

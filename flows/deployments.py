@@ -1,7 +1,7 @@
 """`cluster-intake serve`: the drop-folder watcher and the nightly batch as Prefect deployments.
 
 The watcher deployment is a long-running flow run (`watch-inbox`) whose body is
-`flows.watcher.run_watcher`: Prefect has no file sensor, and a long-lived loop
+`pipeline.app.watcher.run_watcher`: Prefect has no file sensor, and a long-lived loop
 keeps watchdog's inotify watch and the stability timers in one process. Each
 packet it takes runs the `process-packet` flow as a subflow, so every packet
 still shows up in the Prefect UI. It is scheduled every `watch_minutes` and each
@@ -30,8 +30,8 @@ from prefect.schedules import Cron
 
 from flows.batch_flow import nightly_flow
 from flows.packet_flow import _log_failure
-from flows.watcher import run_watcher
-from pipeline.settings import get_settings
+from pipeline.app.watcher import run_watcher
+from pipeline.core.settings import get_settings
 
 
 @flow(name="watch-inbox", flow_run_name="watch-{inbox.name}", on_failure=[_log_failure], on_crashed=[_log_failure])

@@ -27,12 +27,12 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging.loggers import flow_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline import CODE_VERSION
-from pipeline.document import FileKind, SourceDocument
-from pipeline.driver import StageTimer, assemble_result
-from pipeline.packet import LoadedPacket, PacketMember
-from pipeline.result import Finding, PacketResult
-from pipeline.settings import Settings, get_settings
+from pipeline.core.version import CODE_VERSION
+from pipeline.core.document import FileKind, SourceDocument
+from pipeline.app.driver import StageTimer, assemble_result
+from pipeline.intake.packet import LoadedPacket, PacketMember
+from pipeline.core.result import Finding, PacketResult
+from pipeline.core.settings import Settings, get_settings
 
 # settings that change what a reader produces; paths and parallelism do not
 _NOT_READER_SETTINGS = {"data_dir", "db_url", "use_cache", "workers", "ruleset"}
@@ -95,7 +95,7 @@ def docs_cache_key(stage: str):
 
 @task(name="load-packet", task_run_name="load {source.name}", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def load_packet_task(source: Path, workdir: Path, settings: Settings) -> LoadedPacket:
-    from pipeline.packet import load_packet
+    from pipeline.intake.packet import load_packet
 
     return load_packet(source, workdir, settings)
 
@@ -109,7 +109,7 @@ def load_packet_task(source: Path, workdir: Path, settings: Settings) -> LoadedP
     persist_result=True,
 )
 def read_member_task(member: PacketMember, settings: Settings):
-    from extractors.registry import read_member
+    from extractors.readers.registry import read_member
 
     return read_member(member, settings)
 
@@ -124,9 +124,9 @@ def read_member_task(member: PacketMember, settings: Settings):
 )
 def pdf_text_pass_task(member: PacketMember, settings: Settings):
     """(document, pages needing OCR, findings); an encrypted or unreadable PDF is a finding, as in the registry."""
-    from extractors.pdf_reader import pdf_text_pass
-    from extractors.registry import ReadOutcome
-    from pipeline.errors import FileProblem
+    from extractors.readers.pdf import pdf_text_pass
+    from extractors.readers.registry import ReadOutcome
+    from pipeline.core.errors import FileProblem
 
     try:
         return pdf_text_pass(member, settings)
@@ -144,35 +144,35 @@ def pdf_text_pass_task(member: PacketMember, settings: Settings):
 )
 def ocr_pdf_pages_task(member: PacketMember, page_numbers: list[int], settings: Settings):
     """A few pages of one PDF OCR'd together (their page passes share one Tesseract run)."""
-    from extractors.pdf_reader import ocr_pdf_pages
+    from extractors.readers.pdf import ocr_pdf_pages
 
     return ocr_pdf_pages(member.path, member.name, page_numbers, settings)
 
 
 @task(name="find-sections", task_run_name="sections", cache_key_fn=docs_cache_key("sections"), persist_result=True)
 def find_sections_task(docs: list[SourceDocument], docs_key: str):
-    from pipeline.sections import find_sections
+    from extractors.analysis.sections import find_sections
 
     return find_sections(docs)
 
 
 @task(name="extract-indicators", task_run_name="indicators", cache_key_fn=docs_cache_key("indicators"), persist_result=True)
 def extract_indicators_task(index, docs: list[SourceDocument], docs_key: str):
-    from extractors.fields import extract_indicators
+    from extractors.analysis.indicators import extract_indicators
 
     return extract_indicators(index, docs)
 
 
 @task(name="extract-lists", task_run_name="lists", cache_key_fn=docs_cache_key("lists"), persist_result=True)
 def extract_lists_task(index, docs: list[SourceDocument], docs_key: str):
-    from extractors.lists import extract_lists
+    from extractors.analysis.lists import extract_lists
 
     return extract_lists(index, docs)
 
 
 @task(name="choose-ruleset", task_run_name="ruleset", cache_policy=NO_CACHE)
 def choose_ruleset_task(requested: str | None, cover):
-    from validators.rules import choose_ruleset
+    from pipeline.rounds.ruleset import choose_ruleset
 
     return choose_ruleset(requested, cover)
 
@@ -208,8 +208,8 @@ def record_run_task(
     started_at: datetime,
     origin: str = "flow",
 ) -> int:
-    from pipeline.batch import packet_hash
-    from pipeline.store import ResultStore, requested_ruleset
+    from pipeline.app.batch import packet_hash
+    from pipeline.app.store import ResultStore, requested_ruleset
 
     store = ResultStore.from_settings(settings)
     try:
@@ -278,11 +278,11 @@ def _fans_out(member: PacketMember) -> bool:
 def read_members(packet: LoadedPacket, settings: Settings) -> tuple[list[SourceDocument], list[Finding]]:
     """Submit every member's read at once; PDFs by text layer first, then one task per few OCR pages (`ocr_batches`).
 
-    Gives what `pipeline.driver.read_packet` gives: documents and findings in member
-    order, a PDF's OCR'd pages merged in page order (`extractors.pdf_reader.read_pdf`).
+    Gives what `pipeline.app.driver.read_packet` gives: documents and findings in member
+    order, a PDF's OCR'd pages merged in page order (`extractors.readers.pdf.read_pdf`).
     """
-    from extractors.pdf_reader import ocr_batches, with_ocr_pages
-    from extractors.registry import ReadOutcome
+    from extractors.readers.pdf import ocr_batches, with_ocr_pages
+    from extractors.readers.registry import ReadOutcome
 
     submitted = [
         (member, (pdf_text_pass_task if _fans_out(member) else read_member_task).submit(member, settings))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.settings import get_settings
+from pipeline.core.settings import get_settings
 
 
 def prefect_home(data_dir: Path) -> Path:

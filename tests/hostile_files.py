@@ -25,8 +25,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from pipeline.document import FileKind
-from pipeline.packet import PacketMember, detect_kind
+from pipeline.core.document import FileKind
+from pipeline.intake.packet import PacketMember, detect_kind
 
 CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 _PDF_FONT = "HostileZenHei"
@@ -356,7 +356,7 @@ def mutate(seed: bytes, mutations: list[Mutation]) -> bytes:
 
 def fuzz_settings(data_dir: Path):
     """OCR effectively off (a page hits its time limit at once); the per-file limit as a hang guard."""
-    from pipeline.settings import Settings
+    from pipeline.core.settings import Settings
 
     return Settings(data_dir=data_dir, use_cache=False, ocr_page_timeout_s=0.001, file_timeout_s=20, workers=1)
 
@@ -375,9 +375,9 @@ def check_one_input(data: bytes, name: str, case_dir: Path, settings, allow_unex
     """
     import traceback
 
-    from extractors.registry import read_member
-    from pipeline.packet import load_packet
-    from pipeline.result import Finding
+    from extractors.readers.registry import read_member
+    from pipeline.intake.packet import load_packet
+    from pipeline.core.result import Finding
 
     problems: list[str] = []
     case_dir.mkdir(parents=True, exist_ok=True)

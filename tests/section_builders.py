@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
-from pipeline.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.result import CANONICAL_TITLES
+from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
+from pipeline.core.result import CANONICAL_TITLES
 
 CN_NUMBERS = "一二三四五六七八九十"
 

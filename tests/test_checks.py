@@ -12,13 +12,13 @@ import random
 
 import pytest
 
-from pipeline.document import FileKind, Line, Page, Provenance, ReadMethod, SourceDocument
-from pipeline.result import CANONICAL_TITLES, Cover, Indicator, Lists
-from pipeline.sections import LocatedBlock, SectionIndex, SectionSpan
+from pipeline.core.document import FileKind, Line, Page, Provenance, ReadMethod, SourceDocument
+from pipeline.core.result import CANONICAL_TITLES, Cover, Indicator, Lists
+from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
 from validators.consistency import check_consistency
 from validators.criteria import check_criteria
 from validators.lists import check_lists
-from validators.rules import load_ruleset
+from pipeline.rounds.ruleset import load_ruleset
 from validators.verification import check_verification_statement
 
 RULESET = load_ruleset("2022")

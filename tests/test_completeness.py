@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.result import CANONICAL_TITLES, FindingCode, Severity
-from pipeline.sections import find_sections
+from pipeline.core.result import CANONICAL_TITLES, FindingCode, Severity
+from extractors.analysis.sections import find_sections
 from section_builders import COVER_LINES, PageSpec, make_doc, single_file_packet
 from validators.completeness import check_completeness, out_of_order_items
 

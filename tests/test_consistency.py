@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.result import (
+from pipeline.core.result import (
     INDICATOR_KEYS,
     Evidence,
     Indicator,
@@ -17,7 +17,7 @@ from pipeline.result import (
 from validators.consistency import check_consistency, compound_growth_pct
 from validators.identifiers import patent_check_char
 from validators.lists import check_lists, enterprise_name_key
-from validators.rules import load_ruleset
+from pipeline.rounds.ruleset import load_ruleset
 
 RULESET = load_ruleset("2022")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.result import INDICATOR_KEYS, Evidence, FindingCode, Indicator, Severity
+from pipeline.core.result import INDICATOR_KEYS, Evidence, FindingCode, Indicator, Severity
 from validators.criteria import check_criteria
-from validators.rules import load_ruleset
+from pipeline.rounds.ruleset import load_ruleset
 
 RULESET = load_ruleset("2022")
 

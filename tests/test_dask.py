@@ -10,8 +10,8 @@ import flows  # noqa: F401  (Prefect's environment first)
 from prefect_dask import DaskTaskRunner
 
 from flows.packet_flow import process_packet_flow
-from pipeline.driver import process_packet
-from pipeline.settings import Settings
+from pipeline.app.driver import process_packet
+from pipeline.core.settings import Settings
 from test_watcher import tiny_docx
 
 

@@ -17,12 +17,12 @@ from docx.shared import Pt
 
 from rapidfuzz import fuzz
 
-from extractors.docx_reader import format_number, read_docx
-from pipeline.document import FileKind, Line, ReadMethod, Table
-from pipeline.errors import FileUnreadable
-from pipeline.packet import PacketMember
-from pipeline.result import CANONICAL_TITLES
-from pipeline.settings import Settings
+from extractors.readers.docx import format_number, read_docx
+from pipeline.core.document import FileKind, Line, ReadMethod, Table
+from pipeline.core.errors import FileUnreadable
+from pipeline.intake.packet import PacketMember
+from pipeline.core.result import CANONICAL_TITLES
+from pipeline.core.settings import Settings
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 MC = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'

@@ -15,8 +15,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from pipeline.evaluate import evaluate_dirs
-from pipeline.settings import Settings
+from pipeline.app.evaluate import evaluate_dirs
+from pipeline.core.settings import Settings
 from sample_docs.generate import generate_corpus, generate_packet
 
 SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "contract" / "result.schema.json"
@@ -24,7 +24,7 @@ CLI = Path(sys.executable).with_name("cluster-intake")
 
 
 def _process_all(packets: Path, out: Path, data_dir: Path) -> None:
-    from pipeline.driver import process_packet
+    from pipeline.app.driver import process_packet
 
     settings = Settings(data_dir=data_dir, use_cache=False)
     for packet in sorted(packets.iterdir()):

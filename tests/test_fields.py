@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.fields import classify_label, extract_indicators
-from pipeline.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.result import CANONICAL_TITLES, INDICATOR_KEYS, Cover
-from pipeline.sections import LocatedBlock, SectionIndex, SectionSpan
+from extractors.analysis.indicators import classify_label, extract_indicators
+from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
+from pipeline.core.result import CANONICAL_TITLES, INDICATOR_KEYS, Cover
+from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
 
 # --------------------------------------------------------------------------- hand-made documents
 
@@ -239,15 +239,15 @@ GENERATED = [("text_table", 17), ("text_prose", 3), ("docx", 15)]
 
 
 def _modules_ready() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("sample_docs.generate", "pipeline.packet", "extractors.registry"))
+    return all(importlib.util.find_spec(m) is not None for m in ("sample_docs.generate", "pipeline.intake.packet", "extractors.readers.registry"))
 
 
 def read_generated(variant: str, seed: int, out: Path):
     """Generate one packet and read it through the real stages up to find_sections."""
-    from extractors.registry import read_member
-    from pipeline.packet import load_packet
-    from pipeline.sections import find_sections
-    from pipeline.settings import Settings
+    from extractors.readers.registry import read_member
+    from pipeline.intake.packet import load_packet
+    from extractors.analysis.sections import find_sections
+    from pipeline.core.settings import Settings
     from sample_docs.generate import generate_packet
 
     truth = generate_packet(variant, out, seed)

@@ -28,13 +28,13 @@ from flows.packet_flow import (
     process_packet_flow,
     read_member_task,
 )
-from flows.watcher import StateDirs, run_watcher
-from pipeline.batch import PacketFailure, packet_hash, run_batch
-from pipeline.driver import process_packet, read_packet
-from pipeline.packet import load_packet
-from pipeline.result import PacketResult
-from pipeline.settings import Settings
-from pipeline.store import ResultStore
+from pipeline.app.watcher import StateDirs, run_watcher
+from pipeline.app.batch import PacketFailure, packet_hash, run_batch
+from pipeline.app.driver import process_packet, read_packet
+from pipeline.intake.packet import load_packet
+from pipeline.core.result import PacketResult
+from pipeline.core.settings import Settings
+from pipeline.app.store import ResultStore
 from test_watcher import tiny_docx
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from foreign.build import BUILDERS, Expected
-from pipeline.driver import process_packet
-from pipeline.result import PacketResult
-from pipeline.settings import Settings
+from pipeline.app.driver import process_packet
+from pipeline.core.result import PacketResult
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

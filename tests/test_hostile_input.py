@@ -23,12 +23,12 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from extractors.registry import ReadOutcome, read_member
-from pipeline.atomic import atomic_path, write_text_atomic
-from pipeline.document import FileKind
-from pipeline.packet import load_packet
-from pipeline.result import Finding, FindingCode
-from pipeline.settings import Settings
+from extractors.readers.registry import ReadOutcome, read_member
+from pipeline.core.atomic import atomic_path, write_text_atomic
+from pipeline.core.document import FileKind
+from pipeline.intake.packet import load_packet
+from pipeline.core.result import Finding, FindingCode
+from pipeline.core.settings import Settings
 from tests import hostile_files as hf
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -224,8 +224,8 @@ def test_thousand_page_pdf_is_streamed_in_bounded_memory(tmp_path: Path) -> None
         f"""
         import json, resource, time
         from pathlib import Path
-        from extractors.registry import read_member
-        from pipeline.settings import Settings
+        from extractors.readers.registry import read_member
+        from pipeline.core.settings import Settings
         from tests.hostile_files import member_for
         settings = Settings(data_dir=Path({str(tmp_path / 'data')!r}), use_cache=False, ocr_page_timeout_s=5)
         start = time.monotonic()
@@ -253,8 +253,8 @@ def test_image_decompression_bombs_are_refused_without_decoding(tmp_path: Path) 
         f"""
         import json, resource
         from pathlib import Path
-        from extractors.registry import read_member
-        from pipeline.settings import Settings
+        from extractors.readers.registry import read_member
+        from pipeline.core.settings import Settings
         from tests.hostile_files import huge_png, member_for
         settings = Settings(data_dir=Path({str(tmp_path / 'data')!r}), use_cache=False)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -284,8 +284,8 @@ def test_giant_pdf_page_is_not_rendered_at_full_size(tmp_path: Path) -> None:
         import json, resource
         resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))  # never let the bomb hit the shared machine
         from pathlib import Path
-        from extractors.registry import read_member
-        from pipeline.settings import Settings
+        from extractors.readers.registry import read_member
+        from pipeline.core.settings import Settings
         from tests.hostile_files import member_for
         settings = Settings(data_dir=Path({str(tmp_path / 'data')!r}), use_cache=False, ocr_page_timeout_s=0.001)
         outcome = read_member(member_for(Path({str(path)!r})), settings)
@@ -556,7 +556,7 @@ def test_atomic_write_survives_a_kill_mid_write(tmp_path: Path) -> None:
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
             from pathlib import Path
-            from pipeline.atomic import atomic_path
+            from pipeline.core.atomic import atomic_path
             with atomic_path(Path({str(target)!r})) as partial:
                 with open(partial, "w") as handle:
                     handle.write("<p>新报告的前一半")
@@ -584,7 +584,7 @@ def test_atomic_write_survives_a_kill_mid_write(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def hostile_packet_run(tmp_path_factory) -> dict:
     """A generated folder packet plus broken and hostile files, through `process_packet` once."""
-    from pipeline.driver import process_packet
+    from pipeline.app.driver import process_packet
     from sample_docs.generate import generate_packet
 
     root = tmp_path_factory.mktemp("whole")

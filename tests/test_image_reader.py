@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from extractors.image_reader import read_image, scan_dpi
-from pipeline.document import FileKind, ReadMethod
-from pipeline.errors import FileUnreadable
-from pipeline.packet import PacketMember
-from pipeline.result import FindingCode
-from pipeline.settings import Settings
+from extractors.readers.image import read_image, scan_dpi
+from pipeline.core.document import FileKind, ReadMethod
+from pipeline.core.errors import FileUnreadable
+from pipeline.intake.packet import PacketMember
+from pipeline.core.result import FindingCode
+from pipeline.core.settings import Settings
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 PROJECT = Path(__file__).resolve().parent.parent
@@ -57,11 +57,11 @@ def test_header_declaring_30000_squared_pixels_is_refused_without_decoding(tmp_p
     script = textwrap.dedent(f"""
         import hashlib, resource
         from pathlib import Path
-        from extractors.image_reader import read_image
-        from pipeline.document import FileKind
-        from pipeline.errors import FileUnreadable
-        from pipeline.packet import PacketMember
-        from pipeline.settings import Settings
+        from extractors.readers.image import read_image
+        from pipeline.core.document import FileKind
+        from pipeline.core.errors import FileUnreadable
+        from pipeline.intake.packet import PacketMember
+        from pipeline.core.settings import Settings
         path = Path({str(bomb)!r})
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         try:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from extractors.lists import extract_lists, parse_honors, patent_kind
-from pipeline.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.result import CANONICAL_TITLES, Cover
-from pipeline.sections import LocatedBlock, SectionIndex, SectionSpan
+from extractors.analysis.lists import extract_lists, parse_honors, patent_kind
+from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
+from pipeline.core.result import CANONICAL_TITLES, Cover
+from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
 
 # --------------------------------------------------------------------------- hand-made documents
 
@@ -283,7 +283,7 @@ def test_absent_items_give_empty_lists() -> None:
 
 
 def _modules_ready() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("sample_docs.generate", "pipeline.packet", "extractors.registry"))
+    return all(importlib.util.find_spec(m) is not None for m in ("sample_docs.generate", "pipeline.intake.packet", "extractors.readers.registry"))
 
 
 def _f1(predicted: list[dict], gold: list[dict]) -> float:
@@ -306,10 +306,10 @@ def _f1(predicted: list[dict], gold: list[dict]) -> float:
 @pytest.mark.skipif(not _modules_ready(), reason="sample generator / packet loader / readers not available yet")
 @pytest.mark.parametrize(("variant", "seed"), [("text_table", 12), ("text_prose", 10), ("docx", 3)])
 def test_generated_packet_lists_match_truth(variant: str, seed: int, tmp_path: Path) -> None:
-    from extractors.registry import read_member
-    from pipeline.packet import load_packet
-    from pipeline.sections import find_sections
-    from pipeline.settings import Settings
+    from extractors.readers.registry import read_member
+    from pipeline.intake.packet import load_packet
+    from extractors.analysis.sections import find_sections
+    from pipeline.core.settings import Settings
     from sample_docs.generate import generate_packet
 
     truth = generate_packet(variant, tmp_path, seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors import nlp
+from extractors.analysis import nlp
 
 
 def labelled(text: str) -> list[tuple[str, str, object]]:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.numbers import (
+from extractors.analysis.numbers import (
     normalize_patent_number,
     normalize_standard_number,
     normalize_uscc,

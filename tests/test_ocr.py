@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from extractors.ocr import (
+from extractors.ocr.page import (
     OcrWord,
     PlacedWord,
     _doubtful_figures,
@@ -25,10 +25,10 @@ from extractors.ocr import (
     ocr_image,
     vertical_line_share,
 )
-from pipeline.document import ReadMethod
-from pipeline.errors import UsageError
-from pipeline.result import FindingCode, Severity
-from pipeline.settings import Settings
+from pipeline.core.document import ReadMethod
+from pipeline.core.errors import UsageError
+from pipeline.core.result import FindingCode, Severity
+from pipeline.core.settings import Settings
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 LINES = [
@@ -205,7 +205,7 @@ def test_dot_leaders_are_erased_and_text_punctuation_and_page_numbers_stay():
 
 
 def test_a_confident_read_on_its_side_loses_to_the_upright_read():
-    from extractors.ocr import _Pass, _preference
+    from extractors.ocr.page import _Pass, _preference
 
     blank = Image.new("L", (10, 10), 255)
     sideways = _Pass(blank, [], [OcrWord("集群内重点企业", (10, 0, 30, 140), 95, 1), OcrWord("名单如下", (10, 142, 30, 222), 95, 1)])
@@ -229,8 +229,8 @@ def test_only_doubtful_figures_cells_are_read_again():
 
 
 def test_pages_read_together_read_as_each_alone():
-    from extractors import tesseract
-    from extractors.ocr import ocr_images
+    from extractors.ocr import tesseract
+    from extractors.ocr.page import ocr_images
 
     pages = [degrade(render_lines(LINES), 0.8, seed=3), render_lines(LINES[:2]), degrade(render_lines(LINES[2:]), -0.6, seed=5)]
     together = tesseract.recognize_words_many(pages, lang="chi_sim", psm=3, dpi=300)
@@ -246,7 +246,7 @@ def test_pages_read_together_read_as_each_alone():
 
 
 def test_pages_read_together_that_run_out_of_time_fail_one_by_one():
-    from extractors.ocr import ocr_images
+    from extractors.ocr.page import ocr_images
 
     pages = [(render_lines(LINES), "慢.pdf", n, 300) for n in (4, 5)]
     read = ocr_images(pages, Settings(ocr_page_timeout_s=0.000001))
@@ -257,7 +257,7 @@ def test_pages_read_together_that_run_out_of_time_fail_one_by_one():
 
 
 def test_ocr_pages_go_to_workers_in_chunks_and_the_last_ones_alone():
-    from extractors.pdf_reader import OCR_CHUNK_PAGES, _chunks
+    from extractors.readers.pdf import OCR_CHUNK_PAGES, _chunks
 
     ordered = [9, 3, 7, 1, 2, 8, 4, 6, 5, 10, 11]
     chunks = _chunks(ordered, 2)

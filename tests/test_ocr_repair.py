@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.ocr_repair import PacketLexicon, glyph_similarity
+from extractors.analysis.ocr_corrections import PacketLexicon, glyph_similarity
 from sample_docs.generate import generate_packet
 
 # Lines as a packet would have them: the correct words read elsewhere in it.
@@ -72,7 +72,7 @@ def test_correct_names_of_generated_packets_are_never_changed(tmp_path):
 
 
 def _document(method_by_page: dict[int, "ReadMethod"], lines: list[str]):
-    from pipeline.document import FileKind, Line, Page, Provenance, SourceDocument
+    from pipeline.core.document import FileKind, Line, Page, Provenance, SourceDocument
 
     pages = [
         Page(number=number, method=method,
@@ -83,9 +83,9 @@ def _document(method_by_page: dict[int, "ReadMethod"], lines: list[str]):
 
 
 def test_cover_names_read_by_ocr_are_repaired_and_text_layer_names_are_not():
-    from extractors.ocr_repair import repair_ocr_cover
-    from pipeline.document import ReadMethod
-    from pipeline.result import Cover, Evidence
+    from extractors.analysis.ocr_corrections import repair_ocr_cover
+    from pipeline.core.document import ReadMethod
+    from pipeline.core.result import Cover, Evidence
 
     document = _document({1: ReadMethod.OCR, 2: ReadMethod.TEXT}, PACKET_LINES)
 

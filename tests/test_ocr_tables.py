@@ -11,8 +11,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz import fuzz
 
-from extractors.ocr import _figures_only, _turn, estimate_skew, join_cell_lines, ocr_image, repair_brackets
-from extractors.ocr_tables import (
+from extractors.ocr.page import _figures_only, _turn, estimate_skew, join_cell_lines, ocr_image, repair_brackets
+from extractors.ocr.grid import (
     RuleSegment,
     build_grid,
     cell_strip,
@@ -20,8 +20,8 @@ from extractors.ocr_tables import (
     find_tables,
     placement_at,
 )
-from pipeline.document import ReadMethod, Table
-from pipeline.settings import Settings
+from pipeline.core.document import ReadMethod, Table
+from pipeline.core.settings import Settings
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 DPI = 200

@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 from PIL import Image
 
-from pipeline.document import FileKind
-from pipeline.errors import UsageError
-from pipeline.packet import detect_kind, load_packet, natural_key
-from pipeline.result import FindingCode
-from pipeline.settings import Settings
+from pipeline.core.document import FileKind
+from pipeline.core.errors import UsageError
+from pipeline.intake.packet import detect_kind, load_packet, natural_key
+from pipeline.core.result import FindingCode
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture

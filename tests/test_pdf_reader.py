@@ -18,12 +18,12 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from extractors.pdf_reader import read_pdf, text_layer_problem
-from pipeline.document import FileKind, ReadMethod
-from pipeline.errors import FileEncrypted, FileUnreadable
-from pipeline.packet import PacketMember
-from pipeline.result import FindingCode
-from pipeline.settings import Settings
+from extractors.readers.pdf import read_pdf, text_layer_problem
+from pipeline.core.document import FileKind, ReadMethod
+from pipeline.core.errors import FileEncrypted, FileUnreadable
+from pipeline.intake.packet import PacketMember
+from pipeline.core.result import FindingCode
+from pipeline.core.settings import Settings
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 pdfmetrics.registerFont(TTFont("wqy", FONT, subfontIndex=0))
@@ -225,7 +225,7 @@ def test_generated_scanned_packet_cover_and_toc_read_close_to_the_truth(tmp_path
 
     from rapidfuzz.distance import Levenshtein
 
-    from extractors.pdf_reader import ocr_pdf_page, pdf_text_pass
+    from extractors.readers.pdf import ocr_pdf_page, pdf_text_pass
     from sample_docs.generate import generate_packet
 
     truth = generate_packet("scanned", tmp_path, seed=3)
@@ -284,7 +284,7 @@ def full_page_scan_pdf(path: Path, dpis: list[int]) -> Path:
 def test_a_scan_is_rendered_for_ocr_at_its_own_resolution_within_bounds(tmp_path):
     import pypdfium2
 
-    from extractors.pdf_reader import render_pdf_page, scan_resolution
+    from extractors.readers.pdf import render_pdf_page, scan_resolution
 
     path = full_page_scan_pdf(tmp_path / "scans.pdf", [100, 200, 250, 600])
     document = pypdfium2.PdfDocument(str(path))
@@ -305,7 +305,7 @@ def test_generated_scan_resolution_matches_the_image_in_the_file(tmp_path):
     """Checked against pikepdf's own reading of the page's image and its placement."""
     import pypdfium2
 
-    from extractors.pdf_reader import scan_resolution
+    from extractors.readers.pdf import scan_resolution
     from sample_docs.generate import generate_packet
 
     truth = generate_packet("scanned", tmp_path, seed=5)
@@ -320,7 +320,7 @@ def test_generated_scan_resolution_matches_the_image_in_the_file(tmp_path):
 
 
 def test_ocr_pages_are_handed_out_heaviest_first(tmp_path):
-    from extractors.pdf_reader import _heaviest_first
+    from extractors.readers.pdf import _heaviest_first
 
     path = full_page_scan_pdf(tmp_path / "scans.pdf", [100, 250, 150, 200])
     assert _heaviest_first(member(path), [1, 2, 3, 4], Settings()) == [2, 4, 3, 1]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.result import Finding, FindingCode, PacketResult, Severity
-from pipeline.store import ResultStore, RunStatus
+from pipeline.core.result import Finding, FindingCode, PacketResult, Severity
+from pipeline.app.store import ResultStore, RunStatus
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

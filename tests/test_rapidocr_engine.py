@@ -8,11 +8,11 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from extractors.ocr import ocr_image, vertical_line_share
-from extractors.pdf_reader import render_pdf_page
-from extractors.rapidocr_engine import RapidOcrEngine, normalize_rapidocr_text, split_line
-from pipeline.document import ReadMethod
-from pipeline.settings import Settings
+from extractors.ocr.page import ocr_image, vertical_line_share
+from extractors.readers.pdf import render_pdf_page
+from extractors.ocr.rapidocr import RapidOcrEngine, normalize_rapidocr_text, split_line
+from pipeline.core.document import ReadMethod
+from pipeline.core.settings import Settings
 from sample_docs.generate import generate_packet
 
 DPI = 300

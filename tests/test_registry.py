@@ -10,12 +10,12 @@ from pathlib import Path
 import docx
 import pytest
 
-from extractors.registry import ReadOutcome, _read_here, _read_in_worker, _ReaderRef, read_member
-from pipeline import cache
-from pipeline.document import FileKind, Table
-from pipeline.packet import PacketMember, detect_kind
-from pipeline.result import FindingCode, Severity
-from pipeline.settings import Settings
+from extractors.readers.registry import ReadOutcome, _read_here, _read_in_worker, _ReaderRef, read_member
+from extractors.readers import cache
+from pipeline.core.document import FileKind, Table
+from pipeline.intake.packet import PacketMember, detect_kind
+from pipeline.core.result import FindingCode, Severity
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture
@@ -138,7 +138,7 @@ def test_an_unexpected_reader_error_becomes_a_finding(tmp_path: Path, settings: 
 
 
 def test_pdf_members_go_to_the_pdf_reader(tmp_path: Path, settings: Settings) -> None:
-    pytest.importorskip("extractors.pdf_reader")
+    pytest.importorskip("extractors.readers.pdf")
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas

@@ -25,9 +25,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
-from pipeline.atomic import atomic_path, write_text_atomic
-from pipeline.document import FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table, Cell
-from pipeline.packet import LoadedPacket, PacketMember
+from pipeline.core.atomic import atomic_path, write_text_atomic
+from pipeline.core.document import FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table, Cell
+from pipeline.intake.packet import LoadedPacket, PacketMember
 from pipeline.reports import PacketFailure, write_batch_outputs, write_packet_outputs
 from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
@@ -35,7 +35,7 @@ from pipeline.reports.rules_text import rule_descriptions
 from pipeline.reports.intro import clip_intro, draft_intro
 from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADERS
 from pipeline.reports.xlsx import looks_like_formula
-from pipeline.result import (
+from pipeline.core.result import (
     Cover,
     Evidence,
     FileEntry,
@@ -561,8 +561,8 @@ def test_write_packet_outputs_drafts_intro_when_driver_did_not(sample: SamplePac
 def test_reports_for_a_generated_packet_through_the_driver(tmp_path: Path) -> None:
     """A generated packet with list defects: the real checks' findings mark the right list rows."""
     generate = pytest.importorskip("sample_docs.generate")
-    from pipeline.driver import process_packet
-    from pipeline.settings import Settings
+    from pipeline.app.driver import process_packet
+    from pipeline.core.settings import Settings
 
     defects = ("patent_number_invalid", "uscc_invalid", "sme_share_low")
     truth = generate.generate_packet("text_table", tmp_path / "gen", seed=7, defects=defects)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.errors import UsageError
-from pipeline.result import INDICATOR_KEYS, Cover, FindingCode, Severity
-from validators.rules import (
+from pipeline.core.errors import UsageError
+from pipeline.core.result import INDICATOR_KEYS, Cover, FindingCode, Severity
+from pipeline.rounds.ruleset import (
     MESSAGE_FIELDS,
     RULES_DIR,
     RulesetInvalid,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.cover import clean_value, extract_cover, match_label
-from pipeline.document import FileKind, Line, ReadMethod, SourceDocument
-from pipeline.headings import match_title, split_numbering, split_page_number
-from pipeline.result import CANONICAL_TITLES
-from pipeline.sections import file_item, find_sections
+from extractors.analysis.cover import clean_value, extract_cover, match_label
+from pipeline.core.document import FileKind, Line, ReadMethod, SourceDocument
+from extractors.analysis.headings import match_title, split_numbering, split_page_number
+from pipeline.core.result import CANONICAL_TITLES
+from extractors.analysis.sections import file_item, find_sections
 from section_builders import (
     BODY,
     COVER_LINES,
@@ -423,8 +423,8 @@ COMPLETENESS_CODES = {"SECTION_MISSING", "SECTION_EMPTY", "SECTION_ORDER", "TOC_
 
 def _read_packet(source, workdir, settings):
     """The packet's documents as the driver reads them: load_packet, then read_member per member."""
-    from extractors.registry import read_member
-    from pipeline.packet import load_packet
+    from extractors.readers.registry import read_member
+    from pipeline.intake.packet import load_packet
 
     packet = load_packet(source, workdir, settings)
     docs = [read_member(member, settings).document for member in packet.members]
@@ -433,7 +433,7 @@ def _read_packet(source, workdir, settings):
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    from pipeline.settings import Settings
+    from pipeline.core.settings import Settings
     from sample_docs.generate import generate_packet
 
     root = tmp_path_factory.mktemp("generated")
@@ -467,7 +467,7 @@ def test_generated_packets_sections_match_truth(generated, case):
 
 
 def test_a_photo_ocr_could_not_read_is_not_an_empty_item():
-    from pipeline.document import Page
+    from pipeline.core.document import Page
 
     photo = SourceDocument(
         name="12 碳排放监测机制.jpg", sha256="0" * 64, kind=FileKind.IMAGE,

@@ -15,12 +15,12 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from extractors import pdf_reader
-from extractors.pdf_reader import fast_text_pages, pdf_text_pass, text_page
-from pipeline.batch import inbox_needs_processing, run_batch
-from pipeline.document import FileKind
-from pipeline.packet import PacketMember
-from pipeline.settings import Settings
+from extractors.readers import pdf as pdf_reader
+from extractors.readers.pdf import fast_text_pages, pdf_text_pass, text_page
+from pipeline.app.batch import inbox_needs_processing, run_batch
+from pipeline.core.document import FileKind
+from pipeline.intake.packet import PacketMember
+from pipeline.core.settings import Settings
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 pdfmetrics.registerFont(TTFont("wqy-speed", FONT, subfontIndex=0))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.result import Finding, FindingCode, PacketResult, Severity
-from pipeline.store import AUTO_RULESET, ResultStore, RunStatus, requested_ruleset
-from pipeline.settings import Settings
+from pipeline.core.result import Finding, FindingCode, PacketResult, Severity
+from pipeline.app.store import AUTO_RULESET, ResultStore, RunStatus, requested_ruleset
+from pipeline.core.settings import Settings
 
 
 def make_result(packet_id: str, *severities: Severity, code_version: str = "0.1.0") -> PacketResult:

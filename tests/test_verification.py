@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.result import CANONICAL_TITLES, Cover, FindingCode, Severity
-from pipeline.sections import LocatedBlock, SectionIndex, SectionSpan
-from validators.rules import load_ruleset
+from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
+from pipeline.core.result import CANONICAL_TITLES, Cover, FindingCode, Severity
+from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
+from pipeline.rounds.ruleset import load_ruleset
 from validators.verification import check_verification_statement, compact_text, missing_statements
 
 RULESET = load_ruleset("2022")

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from flows.watcher import CRASH_AT_ENV, StabilityTracker, StateDirs, free_name, signature
-from pipeline.batch import packet_hash
-from pipeline.store import ResultStore
+from pipeline.app.watcher import CRASH_AT_ENV, StabilityTracker, StateDirs, free_name, signature
+from pipeline.app.batch import packet_hash
+from pipeline.app.store import ResultStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUIET_SECONDS = 2.0  # the slow writer pauses 0.3 s: a wide margin even on a loaded machine
@@ -71,7 +71,7 @@ def start_watcher(
     if crash_at:
         env[CRASH_AT_ENV] = crash_at
     return subprocess.Popen(
-        [sys.executable, "-m", "flows.watcher", str(inbox), "--out", str(out), "--quiet", str(QUIET_SECONDS), "--driver"],
+        [sys.executable, "-m", "pipeline.app.watcher", str(inbox), "--out", str(out), "--quiet", str(QUIET_SECONDS), "--driver"],
         cwd=source_root, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
     )
 

@@ -11,12 +11,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from extractors.xlsx_reader import display_text, read_xlsx
-from pipeline.document import FileKind, ReadMethod
-from pipeline.errors import FileUnreadable
-from pipeline.packet import PacketMember
-from pipeline.result import FindingCode
-from pipeline.settings import Settings
+from extractors.readers.xlsx import display_text, read_xlsx
+from pipeline.core.document import FileKind, ReadMethod
+from pipeline.core.errors import FileUnreadable
+from pipeline.intake.packet import PacketMember
+from pipeline.core.result import FindingCode
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture

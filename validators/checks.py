@@ -7,13 +7,13 @@ returns findings; none raises on what it finds.
 
 from __future__ import annotations
 
-from pipeline.result import Finding, Indicator, Lists
-from pipeline.sections import SectionIndex
+from pipeline.core.result import Finding, Indicator, Lists
+from extractors.analysis.sections import SectionIndex
 from validators.completeness import check_completeness
 from validators.consistency import check_consistency
 from validators.criteria import check_criteria
 from validators.lists import check_lists
-from validators.rules import Ruleset
+from pipeline.rounds.ruleset import Ruleset
 from validators.verification import check_verification_statement
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pipeline.document import Line
-from pipeline.result import CANONICAL_TITLES, Evidence, Finding, FindingCode, Severity
-from pipeline.sections import LocatedBlock, SectionIndex, SectionSpan, TocEntry
+from pipeline.core.document import Line
+from pipeline.core.result import CANONICAL_TITLES, Evidence, Finding, FindingCode, Severity
+from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan, TocEntry
 
 COVER_FIELDS_REQUIRED: dict[str, str] = {
     "cluster_name": "集群名称",

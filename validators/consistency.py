@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.result import Finding, FindingCode, Indicator, Lists
+from pipeline.core.result import Finding, FindingCode, Indicator, Lists
 from validators.criteria import ITEM_APPLICATION_FORM, indicator_evidence, scalar_value, yearly_values
 from validators.lists import MAX_EVIDENCE, effective_patent_kind, enterprise_groups, patent_key
-from validators.rules import Ruleset, format_number
+from pipeline.rounds.ruleset import Ruleset, format_number
 
 LIST_NAMES = {
     "key_enterprises": "第3项重点企业名单",

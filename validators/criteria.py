@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline.result import Evidence, Finding, FindingCode, Indicator
-from validators.rules import Condition, Ruleset, Threshold, format_number
+from pipeline.core.result import Evidence, Finding, FindingCode, Indicator
+from pipeline.rounds.ruleset import Condition, Ruleset, Threshold, format_number
 
 ITEM_APPLICATION_FORM = 1  # every indicator is read from item 1 (申报表)
 

@@ -1,6 +1,6 @@
 """Checks of the identifiers found in the lists: patent numbers, USCCs, standard numbers.
 
-Each validator takes an already-normalised string (see `extractors/numbers.py`) and
+Each validator takes an already-normalised string (see `extractors/analysis/numbers.py`) and
 returns None when it is well formed, else a short Simplified-Chinese reason that a
 finding message can quote. Nothing here raises on bad input: a bad identifier is
 data for a finding, not an error.

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections import defaultdict
 
-from pipeline.result import Evidence, Finding, FindingCode, KeyEnterprise, Lists, PatentEntry
+from pipeline.core.result import Evidence, Finding, FindingCode, KeyEnterprise, Lists, PatentEntry
 from validators.identifiers import (
     canonical_patent_number,
     patent_type,
@@ -18,7 +18,7 @@ from validators.identifiers import (
     validate_standard_number,
     validate_uscc,
 )
-from validators.rules import Ruleset
+from pipeline.rounds.ruleset import Ruleset
 
 ITEM_ENTERPRISES = 3
 ITEM_STANDARDS = 7

@@ -13,10 +13,10 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from pipeline.document import Line, Table
-from pipeline.result import Evidence, Finding, FindingCode
-from pipeline.sections import SectionIndex, SectionSpan
-from validators.rules import Ruleset, Statement, VerificationRules, choose_ruleset
+from pipeline.core.document import Line, Table
+from pipeline.core.result import Evidence, Finding, FindingCode
+from extractors.analysis.sections import SectionIndex, SectionSpan
+from pipeline.rounds.ruleset import Ruleset, Statement, VerificationRules, choose_ruleset
 
 ITEM_VERIFICATION = 2
 

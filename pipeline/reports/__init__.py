@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.atomic import write_text_atomic
+from pipeline.core.atomic import write_text_atomic
 from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
 from pipeline.reports.intro import draft_intro

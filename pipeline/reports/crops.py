@@ -19,8 +19,8 @@ from typing import Iterable, Mapping
 import pypdfium2
 from PIL import Image, ImageOps
 
-from pipeline.document import FileKind
-from pipeline.result import Evidence
+from pipeline.core.document import FileKind
+from pipeline.core.result import Evidence
 
 log = logging.getLogger(__name__)
 

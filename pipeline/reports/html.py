@@ -13,11 +13,11 @@ from typing import Mapping
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from pipeline.result import PacketResult
+from pipeline.core.result import PacketResult
 from pipeline.reports import view
 from pipeline.reports.crops import CropSet, CropSettings, MemberFile, render_evidence_crops
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
 def template_environment() -> Environment:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, Mapping
 
-from pipeline.document import Cell, Line, SourceDocument, Table
-from pipeline.result import Cover, Indicator
-from pipeline.sections import SectionIndex
+from pipeline.core.document import Cell, Line, SourceDocument, Table
+from pipeline.core.result import Cover, Indicator
+from extractors.analysis.sections import SectionIndex
 
 INTRO_LIMIT = 150
 

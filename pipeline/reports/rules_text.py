@@ -1,8 +1,8 @@
 """The 认定标准 text shown beside each finding: which criterion it tests, and the threshold.
 
-The seam is `rule_descriptions(ruleset)`: `validators.rules.rule_descriptions(name)`
+The seam is `rule_descriptions(ruleset)`: `pipeline.rounds.ruleset.rule_descriptions(name)`
 (objects or dicts with `criterion` and `threshold`) and
-`validators.rules.indicator_thresholds(name)` supply the text, so it always matches
+`pipeline.rounds.ruleset.indicator_thresholds(name)` supply the text, so it always matches
 the versioned rule file. For a code the rule file does not describe, or when the
 rule file cannot be loaded, the 2022 text below (from 附件1/附件3) is shown.
 """
@@ -14,8 +14,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from pipeline.errors import IntakeError
-from pipeline.result import FindingCode
+from pipeline.core.errors import IntakeError
+from pipeline.core.result import FindingCode
 
 log = logging.getLogger(__name__)
 
@@ -115,11 +115,11 @@ def _field(obj: Any, name: str) -> Any:
 
 
 def _from_rules_module(ruleset: str) -> dict[str, RuleDescription]:
-    """Descriptions from `validators.rules.rule_descriptions`, when that function exists."""
+    """Descriptions from `pipeline.rounds.ruleset.rule_descriptions`, when that function exists."""
     try:
-        rules_module = importlib.import_module("validators.rules")
+        rules_module = importlib.import_module("pipeline.rounds.ruleset")
     except ModuleNotFoundError as exc:  # the rules module is not there yet: the fallback text applies
-        log.debug("validators.rules not importable (%s); using built-in rule text", exc)
+        log.debug("pipeline.rounds.ruleset not importable (%s); using built-in rule text", exc)
         return {}
     describe = getattr(rules_module, "rule_descriptions", None)
     if describe is None:
@@ -148,9 +148,9 @@ def indicator_thresholds(ruleset: str) -> dict[str, str]:
     """Indicator key → threshold text; the rules module's `indicator_thresholds` when it has one."""
     merged = dict(INDICATOR_THRESHOLDS_2022)
     try:
-        rules_module = importlib.import_module("validators.rules")
+        rules_module = importlib.import_module("pipeline.rounds.ruleset")
     except ModuleNotFoundError as exc:
-        log.debug("validators.rules not importable (%s); using built-in thresholds", exc)
+        log.debug("pipeline.rounds.ruleset not importable (%s); using built-in thresholds", exc)
         return merged
     describe = getattr(rules_module, "indicator_thresholds", None)
     if describe is None:

@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 from openpyxl import Workbook
 
-from pipeline.atomic import atomic_path, write_text_atomic
-from pipeline.result import PacketResult
+from pipeline.core.atomic import atomic_path, write_text_atomic
+from pipeline.core.result import PacketResult
 from pipeline.reports import view
 from pipeline.reports.html import render_batch_html
 from pipeline.reports.xlsx import write_table

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline.result import (
+from pipeline.core.result import (
     CANONICAL_TITLES,
     COVER_KEYS,
     INDICATOR_KEYS,

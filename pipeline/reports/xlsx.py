@@ -17,8 +17,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from pipeline.atomic import atomic_path
-from pipeline.result import PacketResult
+from pipeline.core.atomic import atomic_path
+from pipeline.core.result import PacketResult
 from pipeline.reports import view
 from pipeline.reports.labels import CODE_LABELS, SEVERITY_LABELS
 
