@@ -31,7 +31,7 @@ from pipeline.core.version import CODE_VERSION
 from pipeline.core.document import FileKind, SourceDocument
 from pipeline.app.driver import StageTimer, assemble_result
 from pipeline.intake.packet import LoadedPacket, PacketMember
-from pipeline.core.result import Finding, PacketResult
+from pipeline.core.result import Finding, PacketResult, status_label
 from pipeline.core.settings import Settings, get_settings
 
 # settings that change what a reader produces; paths and parallelism do not
@@ -255,13 +255,12 @@ def publish_findings(result: PacketResult) -> None:
         table=findings_table(result) or [{"代码": "", "严重程度": "", "事项": "", "字段": "", "说明": "未发现问题"}],
         key=findings_artifact_key(result.packet_id),
         description=(
-            f"申报材料“{result.packet_id}”审查结果：{_STATUS_ZH.get(result.status, result.status)}；"
+            f"申报材料“{result.packet_id}”审查结果：{status_label(result.status)}；"
             f"错误 {counts['error']} 项，警告 {counts['warning']} 项，提示 {counts['info']} 项。"
         ),
     )
 
 
-_STATUS_ZH = {"pass": "通过", "review": "需人工复核", "fail": "不通过"}
 
 
 # reading: members in parallel, OCR pages fanned out ---------------------------

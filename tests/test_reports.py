@@ -411,7 +411,7 @@ def test_batch_outputs(tmp_path: Path) -> None:
     assert rows[0][2:6] == ("不通过", 3, 3, 1)
     assert rows[0][6].splitlines()[0] == first.findings[0].message
     assert rows[1][2] == "处理失败" and rows[1][6] == "无法解压：文件已损坏。"
-    assert rows[2][2] == "需复核" and rows[2][3] == 0
+    assert rows[2][2] == "需人工复核" and rows[2][3] == 0
     assert not [c for ws in workbook for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
     text = (out / "batch.json").read_text(encoding="utf-8")

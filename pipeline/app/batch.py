@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pipeline.core.version import CODE_VERSION
 from pipeline.intake.packet import packet_id_for
-from pipeline.core.result import PacketResult
+from pipeline.core.result import PacketResult, status_label
 from pipeline.core.settings import Settings
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
 
@@ -234,7 +234,7 @@ def describe(outcome: PacketOutcome) -> str:
     if isinstance(outcome, PacketFailure):
         return outcome.reason
     counts = outcome.counts()
-    status = {"pass": "通过", "review": "需人工复核", "fail": "不通过"}.get(outcome.status, outcome.status)
+    status = status_label(outcome.status)
     return f"{status}（错误 {counts['error']}，警告 {counts['warning']}，提示 {counts['info']}）"
 
 

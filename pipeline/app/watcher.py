@@ -53,6 +53,7 @@ from pipeline.app.batch import (
     packet_hash,
     process_one,
 )
+from pipeline.core.result import status_label
 from pipeline.core.settings import Settings, get_settings
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
 
@@ -207,7 +208,6 @@ def flow_processor(source: Path, out_dir: Path, settings: Settings):
     return process_packet_flow(source, out_dir, settings, record=False)
 
 
-_STATUS_ZH = {"pass": "通过", "review": "需人工复核", "fail": "不通过", "error": "处理失败"}
 
 
 class Watcher:
@@ -268,7 +268,7 @@ class Watcher:
             final = move(path, folder, self._kept_name(prior, path, folder))
             log.info(
                 "跳过 %s：内容与已处理的“%s”相同（%s），未重复处理 → %s%s",
-                path.name, prior.packet_id, _STATUS_ZH[prior.status.value], _rel(final, self.dirs.root),
+                path.name, prior.packet_id, status_label(prior.status), _rel(final, self.dirs.root),
                 "" if prior.code_version == CODE_VERSION
                 else f"（该结果由程序版本 {prior.code_version} 生成，夜间复查将按当前版本 {CODE_VERSION} 重新审查）",
             )
@@ -296,7 +296,7 @@ class Watcher:
             counts = outcome.counts()
             log.info(
                 "已处理 %s：%s（错误 %d，警告 %d，提示 %d），用时 %.1f 秒 → %s",
-                outcome.packet_id, _STATUS_ZH.get(outcome.status, outcome.status),
+                outcome.packet_id, status_label(outcome.status),
                 counts["error"], counts["warning"], counts["info"], seconds, _rel(final, self.dirs.root),
             )
         return outcome

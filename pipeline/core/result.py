@@ -67,6 +67,28 @@ COVER_KEYS: tuple[str, ...] = (
 )
 
 
+class Status(str, Enum):
+    """A packet's verdict (contract `status`), plus ERROR for a packet that gave no result at all."""
+
+    PASS = "pass"
+    REVIEW = "review"
+    FAIL = "fail"
+    ERROR = "error"
+
+    @property
+    def label(self) -> str:
+        """The verdict as reviewers read it."""
+        return STATUS_LABELS[self.value]
+
+
+STATUS_LABELS: dict[str, str] = {"pass": "通过", "review": "需人工复核", "fail": "不通过", "error": "处理失败"}
+
+
+def status_label(status: str) -> str:
+    """"pass" → "通过"; an unknown word is shown as it is."""
+    return STATUS_LABELS.get(getattr(status, "value", status), str(status))
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"

@@ -6,9 +6,9 @@ the labels are display text only and never feed back into checks.
 
 from __future__ import annotations
 
-from pipeline.core.result import CANONICAL_TITLES, FindingCode, Severity
+from pipeline.core.result import STATUS_LABELS, CANONICAL_TITLES, FindingCode, Severity
 
-VERDICT_LABELS: dict[str, str] = {"pass": "通过", "review": "需复核", "fail": "不通过", "error": "处理失败"}
+VERDICT_LABELS = STATUS_LABELS
 
 SEVERITY_LABELS: dict[Severity, str] = {
     Severity.ERROR: "错误",
