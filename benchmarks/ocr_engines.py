@@ -31,7 +31,9 @@ from pathlib import Path
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from extractors.ocr.page import OcrEngine, TesseractEngine, ocr_image
+from extractors.ocr.engine import OcrEngine
+from extractors.ocr.page import ocr_image
+from extractors.ocr.tesseract import TesseractEngine
 from extractors.readers.pdf import render_pdf_page
 from extractors.ocr.rapidocr import RapidOcrEngine, default_thread_count
 from pipeline.core.settings import Settings

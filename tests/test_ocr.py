@@ -10,21 +10,16 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from rapidfuzz.distance import Levenshtein
 
-from extractors.ocr.page import (
-    OcrWord,
-    PlacedWord,
-    _doubtful_figures,
-    _turn,
-    box_to_original,
-    collapse_cjk_spaces,
-    engine_for,
-    estimate_skew,
-    group_rows,
-    join_words,
-    remove_leader_dots,
-    ocr_image,
-    vertical_line_share,
-)
+from extractors.ocr.cleanup import remove_leader_dots
+from extractors.ocr.engine import OcrWord
+from extractors.ocr.engines import engine_for
+from extractors.ocr.geometry import box_to_original, estimate_skew
+from extractors.ocr.layout import PlacedWord, group_rows, join_words
+from extractors.ocr.orientation import vertical_line_share
+from extractors.ocr.cells import _doubtful_figures
+from extractors.ocr.geometry import turn as _turn
+from extractors.ocr.page import ocr_image
+from pipeline.core.text import collapse_cjk_spaces
 from pipeline.core.document import ReadMethod
 from pipeline.core.errors import UsageError
 from pipeline.core.result import FindingCode, Severity

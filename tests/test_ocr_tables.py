@@ -11,7 +11,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz import fuzz
 
-from extractors.ocr.page import _figures_only, _turn, estimate_skew, join_cell_lines, ocr_image, repair_brackets
+from extractors.ocr.cells import _figures_only
+from extractors.ocr.corrections import repair_brackets
+from extractors.ocr.geometry import estimate_skew
+from extractors.ocr.layout import join_cell_lines
+from extractors.ocr.geometry import turn as _turn
+from extractors.ocr.page import ocr_image
 from extractors.ocr.grid import (
     RuleSegment,
     build_grid,

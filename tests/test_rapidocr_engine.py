@@ -8,7 +8,8 @@ import pytest
 from PIL import Image
 from rapidfuzz.distance import Levenshtein
 
-from extractors.ocr.page import ocr_image, vertical_line_share
+from extractors.ocr.orientation import vertical_line_share
+from extractors.ocr.page import ocr_image
 from extractors.readers.pdf import render_pdf_page
 from extractors.ocr.rapidocr import RapidOcrEngine, normalize_rapidocr_text, split_line
 from pipeline.core.document import ReadMethod

@@ -30,7 +30,9 @@ from typing import Iterator, Sequence
 import numpy as np
 from PIL import Image
 
-from extractors.ocr.page import OcrError, OcrTimeout, OcrWord, PixelBox, TesseractEngine, is_cjk_wide
+from extractors.ocr.engine import OcrError, OcrTimeout, OcrWord, PixelBox
+from extractors.ocr.tesseract import TesseractEngine
+from pipeline.core.text import is_cjk_wide
 from pipeline.core.errors import UsageError
 
 # RapidOCR often writes "丶" (a radical never used in running text) for "、", and

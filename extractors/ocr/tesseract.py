@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Sequence
 from pathlib import Path
 
 from PIL import Image
+
+from extractors.ocr.engine import OcrError, OcrTimeout, OcrWord
 
 # Tesseract's OpenMP threads fight each other when pages run side by side:
 # unset, a page takes 9-11 s on two cores; with one thread, ~2 s (shared/notes.md).
@@ -160,3 +163,61 @@ def detect_orientation(image: Image.Image, *, dpi: int, timeout_s: float | None 
         orientation_confidence=float(osd.get("orientation_conf", 0.0)),
         script=str(osd.get("script", "")),
     )
+
+
+# ---------------------------------------------------------------- the engine behind the seam
+
+
+@dataclass
+class TesseractEngine:
+    """Tesseract through `extractors.ocr.tesseract`; the default engine."""
+
+    lang: str = "chi_sim+eng"
+    psm: int = 3
+    name: str = "tesseract"
+    min_orientation_confidence: float = 2.0
+
+    @classmethod
+    def from_settings(cls, settings) -> "TesseractEngine":
+        return cls(lang=settings.ocr_lang, psm=settings.ocr_psm)
+
+    def recognize(
+        self, image: Image.Image, dpi: float, timeout_s: float | None = None, uniform_block: bool = False
+    ) -> list[OcrWord]:
+        # psm 3 drops a 目录's lone page numbers as noise; psm 6 keeps them (benchmarks/ocr_tuning.md)
+        psm = 6 if uniform_block else self.psm
+        with _engine_errors():
+            return _ocr_words(recognize_words(image, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s))
+
+    def recognize_many(
+        self, images: Sequence[Image.Image], dpi: float, timeout_s: float | None = None, uniform_block: bool = False
+    ) -> list[list[OcrWord]]:
+        """`recognize` for several images in one Tesseract run (the model loaded once)."""
+        psm = 6 if uniform_block else self.psm
+        with _engine_errors():
+            pages = recognize_words_many(images, lang=self.lang, psm=psm, dpi=round(dpi), timeout_s=timeout_s)
+        return [_ocr_words(words) for words in pages]
+
+    def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:
+        with _engine_errors():
+            osd = detect_orientation(image, dpi=round(dpi), timeout_s=timeout_s)
+        if osd is None or osd.orientation_confidence < self.min_orientation_confidence:
+            return None
+        # Tesseract's "Rotate" is clockwise; PIL turns counter-clockwise.
+        return (360 - osd.rotate) % 360
+
+
+@contextmanager
+def _engine_errors():
+    """Tesseract's failures as the seam's: a timeout, or any other failure."""
+    try:
+        yield
+    except TesseractTimeout as e:
+        raise OcrTimeout(str(e)) from e
+    except TesseractError as e:
+        raise OcrError(str(e)) from e
+
+
+def _ocr_words(words: Sequence[TesseractWord]) -> list[OcrWord]:
+    return [OcrWord(text=w.text, box=(w.left, w.top, w.left + w.width, w.top + w.height), confidence=w.confidence,
+                    line_key=w.line_key) for w in words]

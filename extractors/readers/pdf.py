@@ -47,8 +47,9 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfplumber.utils import extract_words
 from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
 
-from extractors.ocr.page import (PlacedWord, collapse_cjk_spaces, count_cjk_ideographs, group_rows, join_words, ocr_image,
-                            ocr_images, page_failure)
+from extractors.ocr.layout import PlacedWord, group_rows, join_words
+from extractors.ocr.page import ocr_images, page_failure
+from pipeline.core.text import collapse_cjk_spaces, count_cjk_ideographs
 from extractors.readers.registry import ReadOutcome
 from pipeline.core.document import BBox, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileEncrypted, FileUnreadable
