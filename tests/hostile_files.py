@@ -26,7 +26,8 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from pipeline.core.document import FileKind
-from pipeline.intake.packet import PacketMember, detect_kind
+from pipeline.core.filetypes import detect_kind
+from pipeline.intake.packet import PacketMember
 
 CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 _PDF_FONT = "HostileZenHei"

@@ -15,7 +15,8 @@ from PIL import Image
 
 from pipeline.core.document import FileKind
 from pipeline.core.errors import UsageError
-from pipeline.intake.packet import detect_kind, load_packet, natural_key
+from pipeline.core.filetypes import detect_kind
+from pipeline.intake.packet import load_packet, natural_key
 from pipeline.core.result import FindingCode
 from pipeline.core.settings import Settings
 

@@ -13,7 +13,8 @@ import pytest
 from extractors.readers.registry import ReadOutcome, _read_here, _read_in_worker, _ReaderRef, read_member
 from extractors.readers import cache
 from pipeline.core.document import FileKind, Table
-from pipeline.intake.packet import PacketMember, detect_kind
+from pipeline.core.filetypes import detect_kind
+from pipeline.intake.packet import PacketMember
 from pipeline.core.result import FindingCode, Severity
 from pipeline.core.settings import Settings
 

@@ -23,7 +23,8 @@ from lxml import etree
 
 from pipeline.core.document import Block, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileUnreadable
-from pipeline.intake.packet import ZIP_READ_ERRORS, PacketMember, office_zip_problem
+from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
+from pipeline.intake.packet import PacketMember
 
 READER_VERSION = "docx-1"
 

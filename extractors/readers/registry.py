@@ -27,7 +27,8 @@ from typing import Callable
 from extractors.readers import cache
 from pipeline.core.document import FileKind, SourceDocument
 from pipeline.core.errors import FileEncrypted, FileProblem, FileUnreadable, FileUnsupported
-from pipeline.intake.packet import OLE2_MAGIC, ZIP_OPEN_ERRORS, PacketMember
+from pipeline.core.filetypes import OLE2_MAGIC, ZIP_OPEN_ERRORS
+from pipeline.intake.packet import PacketMember
 from pipeline.core.result import Finding
 
 log = logging.getLogger(__name__)

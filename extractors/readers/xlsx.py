@@ -32,7 +32,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.core.document import Cell, FileKind, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileUnreadable
-from pipeline.intake.packet import ZIP_READ_ERRORS, PacketMember, office_zip_problem
+from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
+from pipeline.intake.packet import PacketMember
 from pipeline.core.result import Evidence, Finding, FindingCode, Severity
 
 READER_VERSION = "xlsx-1"

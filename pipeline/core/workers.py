@@ -1,0 +1,157 @@
+"""The one place that starts processes and threads, with one policy for all of them.
+
+Reading runs in worker processes so that a hostile file costs at most its limits:
+
+- start method **spawn**: the parent has threads (Prefect's task runner, the warm-up
+  thread), and a forked child would inherit their locks held;
+- each worker runs **one task at a time** under an address-space cap
+  (`settings.memory_limit_mb`): an allocation past it is a `MemoryError` inside the
+  worker, reported as `WorkerFailed("memory")`, never a machine-wide OOM;
+- a task past its **time limit** has its worker killed (`WorkerFailed("timeout")`); a
+  worker that dies (a crash, a signal) is `WorkerFailed("crashed")`; the pool replaces
+  either worker and goes on;
+- workers **ignore SIGINT**: Ctrl-C reaches the parent alone, which terminates every
+  pool (`terminate_all`), so an interrupt leaves no process behind and prints no
+  worker tracebacks.
+
+Threads: `start_thread` for background work in this process (daemon threads, named).
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import resource
+import signal
+import threading
+from concurrent.futures import Future, TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import pebble
+
+START_METHOD = "spawn"
+# Engines that would otherwise start a thread per core in each worker (OpenMP, BLAS,
+# OpenVINO, ONNX Runtime): two single-threaded workers beat one with two threads here.
+_ONE_THREAD_ENV = {"OMP_NUM_THREADS": "1", "OMP_THREAD_LIMIT": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+_IN_WORKER = False
+
+
+def in_worker() -> bool:
+    """True inside a worker process (which never starts workers of its own)."""
+    return _IN_WORKER
+
+
+class WorkerFailed(Exception):
+    """A task that did not come back: its worker ran out of time or memory, or died."""
+
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind  # "timeout" | "memory" | "crashed"
+        self.reason = reason  # Simplified Chinese, for the finding
+
+
+def _worker_start(memory_bytes: int | None) -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(_ONE_THREAD_ENV)
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+@dataclass(frozen=True)
+class PoolShape:
+    workers: int
+    memory_limit_mb: int | None
+
+    @classmethod
+    def of(cls, settings) -> "PoolShape":
+        limit = getattr(settings, "memory_limit_mb", None)
+        return cls(max(1, int(settings.workers)), int(limit) if limit else None)
+
+
+class WorkerPool:
+    """`workers` spawned processes; tasks are plain picklable functions and arguments."""
+
+    def __init__(self, shape: PoolShape) -> None:
+        self.shape = shape
+        memory = shape.memory_limit_mb * 1024 * 1024 if shape.memory_limit_mb else None
+        self._pool = pebble.ProcessPool(max_workers=shape.workers, initializer=_worker_start, initargs=(memory,),
+                                        context=multiprocessing.get_context(START_METHOD))
+
+    def submit(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Future:
+        return self._pool.schedule(fn, args=args, timeout=timeout if timeout and timeout > 0 else None)
+
+    def outcome(self, future: Future, timeout: float | None = None) -> Any:
+        """The task's result; a lost task raises `WorkerFailed`, the task's own exception propagates."""
+        try:
+            return future.result()
+        except FutureTimeout:
+            raise WorkerFailed("timeout", f"处理超时（超过 {timeout:g} 秒），已中止" if timeout else "处理超时，已中止") from None
+        except MemoryError:
+            limit = self.shape.memory_limit_mb
+            raise WorkerFailed("memory", f"处理所需内存超过上限（{limit} MB），已中止" if limit else "内存不足，已中止") from None
+        except pebble.ProcessExpired as error:
+            raise WorkerFailed("crashed", f"处理进程异常退出（退出码 {error.exitcode}），文件可能已损坏或过大") from None
+
+    def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
+        return self.outcome(self.submit(fn, *args, timeout=timeout), timeout)
+
+    def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
+            timeout: float | None = None) -> list[Any]:
+        """`fn(item, *args)` for every item, in order; a lost task gives its `WorkerFailed` in its place."""
+        futures = [self.submit(fn, item, *args, timeout=timeout) for item in items]
+        results: list[Any] = []
+        for future in futures:
+            try:
+                results.append(self.outcome(future, timeout))
+            except WorkerFailed as failure:
+                results.append(failure)
+        return results
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join()
+
+    def terminate(self) -> None:
+        """Kill every worker now (an interrupt, a shutdown)."""
+        self._pool.stop()
+        self._pool.join(timeout=5)
+
+
+_POOLS: dict[PoolShape, WorkerPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def worker_pool(settings) -> WorkerPool:
+    """This process's pool for `settings` (workers and memory cap), started on first use."""
+    if _IN_WORKER:
+        raise RuntimeError("a worker process never starts workers of its own")
+    shape = PoolShape.of(settings)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(shape)
+        if pool is None or not pool._pool.active:
+            pool = _POOLS[shape] = WorkerPool(shape)
+        return pool
+
+
+def terminate_all() -> None:
+    """Kill every worker of every pool of this process (Ctrl-C, SIGTERM, exit)."""
+    with _POOLS_LOCK:
+        pools = list(_POOLS.values())
+        _POOLS.clear()
+    for pool in pools:
+        pool.terminate()
+
+
+atexit.register(terminate_all)
+
+
+def start_thread(target: Callable[[], Any], name: str) -> threading.Thread:
+    """A daemon thread running `target` (background work that must never keep the process alive)."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
