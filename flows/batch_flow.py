@@ -18,17 +18,13 @@ from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.packet_flow import _log_completion, _log_failure, process_packet_flow, publish_findings
+from flows.packet_flow import log_completion, log_failure, packet_via_flow, publish_findings
 from pipeline.core.version import CODE_VERSION
 from pipeline.app.batch import PacketFailure, PacketOutcome, describe, inbox_packets, process_one
 from pipeline.core.result import PacketResult
 from pipeline.core.settings import Settings, get_settings
+from pipeline.reports import write_batch_outputs
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
-
-
-def packet_via_flow(source: Path, out_dir: Path, settings: Settings) -> PacketResult:
-    """The processor for `pipeline.app.batch.process_one`: the packet flow as a subflow."""
-    return process_packet_flow(source, out_dir, settings, record=False, publish=False)
 
 
 @task(name="batch-packet", task_run_name="packet {source.name}", cache_policy=NO_CACHE)
@@ -47,8 +43,6 @@ def batch_packet_task(source: Path, out_dir: Path, settings: Settings, origin: s
 
 @task(name="write-batch-summary", task_run_name="summary", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def write_batch_outputs_task(outcomes: list[PacketOutcome], out_dir: Path) -> None:
-    from pipeline.reports import write_batch_outputs
-
     write_batch_outputs(outcomes, out_dir)
 
 
@@ -77,9 +71,9 @@ def _finish(outcomes: list[PacketOutcome], out_dir: Path, key: str, title: str) 
     name="batch",
     flow_run_name="batch-{inbox.name}",
     task_runner=ThreadPoolTaskRunner(max_workers=2),
-    on_failure=[_log_failure],
-    on_crashed=[_log_failure],
-    on_completion=[_log_completion],
+    on_failure=[log_failure],
+    on_crashed=[log_failure],
+    on_completion=[log_completion],
 )
 def batch_flow(inbox: Path, out_dir: Path, settings: Settings | None = None) -> list[PacketOutcome]:
     """Every packet directly under `inbox` (fanned out), then `summary.xlsx`, `batch.json`, `report.html`."""
@@ -107,9 +101,9 @@ def stored_outcome(run: StoredRun) -> PacketOutcome | None:
     name="nightly",
     flow_run_name="nightly",
     task_runner=ThreadPoolTaskRunner(max_workers=2),
-    on_failure=[_log_failure],
-    on_crashed=[_log_failure],
-    on_completion=[_log_completion],
+    on_failure=[log_failure],
+    on_crashed=[log_failure],
+    on_completion=[log_completion],
 )
 def nightly_flow(out_dir: Path, settings: Settings | None = None) -> list[PacketOutcome]:
     """Re-check stored packets whose ruleset or code version changed; summary over all stored packets."""

@@ -29,12 +29,12 @@ from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLi
 from prefect.schedules import Cron
 
 from flows.batch_flow import nightly_flow
-from flows.packet_flow import _log_failure
+from flows.packet_flow import log_failure, packet_via_flow
 from pipeline.app.watcher import run_watcher
 from pipeline.core.settings import get_settings
 
 
-@flow(name="watch-inbox", flow_run_name="watch-{inbox.name}", on_failure=[_log_failure], on_crashed=[_log_failure])
+@flow(name="watch-inbox", flow_run_name="watch-{inbox.name}", on_failure=[log_failure], on_crashed=[log_failure])
 def watch_flow(inbox: Path, out_dir: Path, quiet_seconds: float = 5.0, max_hours: float | None = None) -> None:
     """Run the drop-folder watcher inside a flow run (until cancelled, or for `max_hours`)."""
     stop = threading.Event()
@@ -49,7 +49,8 @@ def watch_flow(inbox: Path, out_dir: Path, quiet_seconds: float = 5.0, max_hours
     watcher_log.addHandler(to_run_log)
     watcher_log.setLevel(logging.INFO)
     try:
-        run_watcher(Path(inbox), Path(out_dir), get_settings(), quiet_seconds=quiet_seconds, stop_event=stop)
+        run_watcher(Path(inbox), Path(out_dir), get_settings(), quiet_seconds=quiet_seconds, stop_event=stop,
+                    processor=packet_via_flow)
     finally:
         watcher_log.removeHandler(to_run_log)
         if deadline is not None:

@@ -161,10 +161,12 @@ def many_page_pdf(path: Path, page_count: int) -> Path:
 # --------------------------------------------------------------------------- Office
 
 
-def docx_file(path: Path, heading: str = "七、集群内企业参与制修订标准清单", rows: int = 2) -> Path:
+def docx_file(path: Path, heading: str = "七、集群内企业参与制修订标准清单", rows: int = 2, paragraphs: int = 1) -> Path:
     document = docx.Document()
     document.add_heading(heading, level=1)
     document.add_paragraph("本集群企业主导或参与制修订的标准如下。")
+    for i in range(1, paragraphs):  # text that varies, so the file does not look like a zip bomb
+        document.add_paragraph(f"第{i}段：{hashlib.sha256(str(i).encode()).hexdigest()}")
     table = document.add_table(rows=rows + 1, cols=2)
     table.cell(0, 0).text, table.cell(0, 1).text = "标准编号", "标准名称"
     for r in range(rows):

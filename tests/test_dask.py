@@ -27,7 +27,7 @@ def test_packet_flow_on_a_local_dask_cluster(tmp_path: Path):
 
     runner = DaskTaskRunner(cluster_kwargs={"n_workers": 2, "threads_per_worker": 1, "processes": True})
     on_dask = process_packet_flow.with_options(task_runner=runner)
-    result = on_dask(packet, tmp_path / "dask", settings, record=False, publish=False)
+    result = on_dask(packet, tmp_path / "dask", settings, publish=False)
 
     def comparable(r):
         data = r.to_json_dict()

@@ -20,17 +20,11 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, Fl
 
 from flows.batch_flow import batch_flow, nightly_flow
 from flows.deployments import build_deployments
-from flows.packet_flow import (
-    docs_content_key,
-    find_sections_task,
-    findings_artifact_key,
-    member_cache_key,
-    process_packet_flow,
-    read_member_task,
-)
+from flows.packet_flow import findings_artifact_key, packet_via_flow, process_packet_flow
+from extractors.analysis.sections import find_sections
 from pipeline.app.watcher import StateDirs, run_watcher
 from pipeline.app.batch import PacketFailure, packet_hash, run_batch
-from pipeline.app.driver import process_packet, read_packet
+from pipeline.app.driver import process_packet
 from pipeline.intake.packet import load_packet
 from pipeline.core.result import PacketResult
 from pipeline.core.settings import Settings
@@ -70,9 +64,9 @@ def settings_in(tmp_path: Path, data_dir: Path | None = None, **kw) -> Settings:
     return Settings(data_dir=data_dir or tmp_path / "data", db_url=f"sqlite:///{tmp_path / 'results.sqlite'}", **kw)
 
 
-def test_packet_flow_matches_driver_and_records_the_run(packets: Path, tmp_path: Path, shared_data_dir: Path):
+def test_packet_flow_matches_driver_and_reuses_cached_reads(packets: Path, tmp_path: Path, shared_data_dir: Path):
     settings = settings_in(tmp_path, shared_data_dir)
-    source = next(p for p in sorted(packets.iterdir()) if p.is_dir())  # the folder: PDFs fan out
+    source = next(p for p in sorted(packets.iterdir()) if p.is_dir())  # the folder: PDFs, DOCX, XLSX, a scan
     expected = process_packet(source, tmp_path / "driver", settings)
 
     state = process_packet_flow(source, tmp_path / "flow", settings, return_state=True)
@@ -81,25 +75,22 @@ def test_packet_flow_matches_driver_and_records_the_run(packets: Path, tmp_path:
     assert set(result.timings) >= {"load", "read", "sections", "extraction", "checks", "reports"}
     for name in ("result.json", "report.html", "report.xlsx"):
         assert (tmp_path / "flow" / result.packet_id / name).is_file()
+    # every stage of the driver ran as a task of its own
+    stage_tasks = {key for key in _task_states(state.state_details.flow_run_id)}
+    assert {"load_packet", "find_sections", "extract_indicators", "extract_lists", "check_packet",
+            "write_packet_outputs"} <= stage_tasks, stage_tasks
 
-    store = ResultStore.from_settings(settings)
-    run = store.latest_for(packet_hash(source), "auto", result.code_version)
-    assert run is not None and run.packet_id == result.packet_id and run.status.value == result.status
-    assert len(store.findings_for(run.id)) == len(result.findings)
-    store.close()
-
-    # a second run of the same bytes is served from the task cache
-    again = process_packet_flow(source, tmp_path / "flow2", settings, record=False, return_state=True)
+    # the same bytes again: every file comes from the reader cache, no reading step runs
+    again = process_packet_flow(source, tmp_path / "flow2", settings, return_state=True)
     assert comparable(again.result()) == comparable(expected)
-    task_states = _task_states(again.state_details.flow_run_id)
-    reads = task_states.get("read_member_task", set()) | task_states.get("pdf_text_pass_task", set())
-    assert reads == {"Cached"}
-    assert task_states["find_sections_task"] == {"Cached"}
-    assert task_states["check_packet_task"] == {"Cached"}
+    assert "reading_step_task" not in _task_states(again.state_details.flow_run_id)
 
     # its findings are published as a table artifact
     artifact = _artifact(findings_artifact_key(result.packet_id))
     assert artifact is not None and artifact.type == "table"
+
+
+
 
 
 def test_batch_flow_matches_plain_batch_and_survives_a_broken_packet(packets: Path, tmp_path: Path, shared_data_dir: Path):
@@ -158,38 +149,19 @@ def test_scanned_pages_fan_out_a_few_at_a_time_and_match_the_driver(tmp_path: Pa
     settings = settings_in(tmp_path, use_cache=False)
     source = full_page_scan_pdf(tmp_path / "扫描件.pdf", [100, 150, 200, 100, 150, 200])
     expected = process_packet(source, tmp_path / "driver", settings)
-    state = process_packet_flow(source, tmp_path / "flow", settings, record=False, return_state=True)
+    state = process_packet_flow(source, tmp_path / "flow", settings, return_state=True)
     assert comparable(state.result()) == comparable(expected)
     assert expected.files[0].ocr_pages == [1, 2, 3, 4, 5, 6]
     with get_client(sync_client=True) as client:
         runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
-    ocr_runs = sorted(run.name for run in runs if run.task_key.startswith("ocr_pdf_pages_task"))
+    ocr_runs = sorted(run.name for run in runs if " p" in run.name)
     assert len(ocr_runs) == 5 and sum(name.count(",") for name in ocr_runs) == 1, ocr_runs
 
 
-def test_tasks_call_the_stage_functions(tmp_path: Path):
-    settings = settings_in(tmp_path, use_cache=False)
-    source = tiny_docx(tmp_path / "集群.docx", 1)
-    packet = load_packet(source, tmp_path / "work", settings)
-    docs, _ = read_packet(packet, settings)
+def test_stage_tasks_call_the_stage_functions_themselves():
+    from flows.packet_flow import _task_for
 
-    outcome = read_member_task.fn(packet.members[0], settings)
-    assert outcome.document.model_dump() == docs[0].model_dump()
-    index = find_sections_task.fn(docs, docs_content_key(docs))
-    assert index.cover.cluster_name == "测试县第1特色食品产业集群"
-
-
-def test_cache_keys_follow_content_and_reader_settings(tmp_path: Path):
-    settings = settings_in(tmp_path)
-    a = tiny_docx(tmp_path / "a" / "集群.docx", 1)
-    b = tiny_docx(tmp_path / "b" / "另一个名字.docx", 1)
-    member_a = load_packet(a, tmp_path / "wa", settings).members[0]
-    member_b = load_packet(b, tmp_path / "wb", settings).members[0]
-    same_bytes = member_a.sha256 == member_b.sha256
-    key = lambda m, s: member_cache_key(None, {"member": m, "settings": s})  # noqa: E731
-    assert (key(member_a, settings) == key(member_b, settings)) == same_bytes
-    assert key(member_a, settings) != key(member_a, settings_in(tmp_path, ocr_dpi=200))
-    assert key(member_a, settings) == key(member_a, settings_in(tmp_path / "elsewhere", workers=1))
+    assert _task_for(find_sections).fn is find_sections and _task_for(find_sections).name == "find-sections"
 
 
 def _key(outcome) -> tuple:
@@ -221,7 +193,7 @@ def test_watcher_runs_packets_through_the_packet_flow(tmp_path: Path, shared_dat
     stop = threading.Event()
     watching = threading.Thread(
         target=run_watcher, args=(inbox, tmp_path / "out", settings),
-        kwargs={"quiet_seconds": 0.5, "stop_event": stop, "use_flow": True},
+        kwargs={"quiet_seconds": 0.5, "stop_event": stop, "processor": packet_via_flow},
     )
     watching.start()
     try:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from extractors.readers.image import read_image, scan_dpi
+from extractors.readers.image import read_image_frames as read_image, scan_dpi
+from extractors.readers.registry import read_member
 from pipeline.core.document import FileKind, ReadMethod
 from pipeline.core.errors import FileUnreadable
 from pipeline.intake.packet import PacketMember
@@ -57,7 +58,7 @@ def test_header_declaring_30000_squared_pixels_is_refused_without_decoding(tmp_p
     script = textwrap.dedent(f"""
         import hashlib, resource
         from pathlib import Path
-        from extractors.readers.image import read_image
+        from extractors.readers.image import read_image_frames as read_image
         from pipeline.core.document import FileKind
         from pipeline.core.errors import FileUnreadable
         from pipeline.intake.packet import PacketMember
@@ -102,7 +103,7 @@ def test_every_tiff_frame_is_a_page(tmp_path):
     second = text_frame(["第二帧：填报日期", "2022年10月8日"], dpi=300)
     path = tmp_path / "多页扫描.tif"
     first.save(path, save_all=True, append_images=[second], compression="tiff_deflate", dpi=(300, 300))
-    outcome = read_image(member(path), Settings(workers=2))
+    outcome = read_member(member(path), Settings(workers=2, use_cache=False))
     doc = outcome.document
     assert doc.kind is FileKind.IMAGE and doc.page_count == 2
     assert [p.number for p in doc.pages] == [1, 2]

@@ -18,7 +18,9 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from extractors.readers.pdf import read_pdf, text_layer_problem
+from extractors.readers.pdf import text_pass
+from extractors.readers.pdf_text import text_layer_problem
+from extractors.readers.registry import read_member as read_pdf
 from pipeline.core.document import FileKind, ReadMethod
 from pipeline.core.errors import FileEncrypted, FileUnreadable
 from pipeline.intake.packet import PacketMember
@@ -154,9 +156,9 @@ def test_encrypted_pdf_needs_its_configured_password(tmp_path):
     with pikepdf.open(plain) as pdf:
         pdf.save(locked, encryption=pikepdf.Encryption(user="s3cret", owner="owner"))
     with pytest.raises(FileEncrypted):
-        read_pdf(member(locked), Settings())
+        text_pass(member(locked), Settings())
     with pytest.raises(FileEncrypted) as wrong:
-        read_pdf(member(locked), Settings(pdf_passwords={"加密.pdf": "nope"}))
+        text_pass(member(locked), Settings(pdf_passwords={"加密.pdf": "nope"}))
     assert "密码不正确" in wrong.value.reason
     outcome = read_pdf(member(locked, "材料/加密.pdf"), Settings(pdf_passwords={"加密.pdf": "s3cret"}))
     assert outcome.findings == [] and "有效发明专利清单" in outcome.document.pages[0].text()
@@ -212,7 +214,7 @@ def test_pdf_with_nothing_readable_is_file_unreadable(tmp_path, keep):
     broken = tmp_path / "坏.pdf"
     broken.write_bytes(data[: int(len(data) * keep)])
     with pytest.raises(FileUnreadable) as problem:
-        read_pdf(member(broken), Settings())
+        text_pass(member(broken), Settings())
     assert problem.value.file == "坏.pdf" and str(tmp_path) not in problem.value.reason
 
 
@@ -225,7 +227,7 @@ def test_generated_scanned_packet_cover_and_toc_read_close_to_the_truth(tmp_path
 
     from rapidfuzz.distance import Levenshtein
 
-    from extractors.readers.pdf import ocr_pdf_page, pdf_text_pass
+    from extractors.readers.pdf import ocr_pdf_page, text_pass as pdf_text_pass
     from sample_docs.generate import generate_packet
 
     truth = generate_packet("scanned", tmp_path, seed=3)
@@ -255,8 +257,8 @@ def test_scanned_pages_read_in_worker_processes_match_the_in_process_reading(tmp
         pdf.drawImage(ImageReader(io.BytesIO(scanned_page_png(lines))), 0, 842 - 300, width=595, height=300)
         pdf.showPage()
     pdf.save()
-    pooled = read_pdf(member(path), Settings(workers=2))
-    in_process = read_pdf(member(path), Settings(workers=1))
+    pooled = read_pdf(member(path), Settings(workers=2, use_cache=False))
+    in_process = read_pdf(member(path), Settings(file_timeout_s=0, use_cache=False))  # limits off: read here
     assert pooled.document.ocr_pages == [1, 2] and [p.number for p in pooled.document.pages] == [1, 2]
     assert [p.text() for p in pooled.document.pages] == [p.text() for p in in_process.document.pages]
     assert "集群基本情况" in pooled.document.pages[0].text() and "主导产业情况" in pooled.document.pages[1].text()
@@ -320,10 +322,13 @@ def test_generated_scan_resolution_matches_the_image_in_the_file(tmp_path):
 
 
 def test_ocr_pages_are_handed_out_heaviest_first(tmp_path):
-    from extractors.readers.pdf import _heaviest_first
+    from extractors.readers.pdf import ocr_jobs
+
+    def order(path, pages):
+        return [n for job in ocr_jobs(member(path), pages, Settings(workers=1)) for n in job.pages]
 
     path = full_page_scan_pdf(tmp_path / "scans.pdf", [100, 250, 150, 200])
-    assert _heaviest_first(member(path), [1, 2, 3, 4], Settings()) == [2, 4, 3, 1]
+    assert order(path, [1, 2, 3, 4]) == [2, 4, 3, 1]
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.7 nothing else")
-    assert _heaviest_first(member(broken), [3, 1, 2], Settings()) == [3, 1, 2]
+    assert order(broken, [3, 1, 2]) == [3, 1, 2]

@@ -10,7 +10,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from extractors.readers.registry import ReadOutcome, _read_here, _read_in_worker, _ReaderRef, read_member
+import json
+
+from extractors.readers.registry import READERS, ReadOutcome, Reader, read_member
 from extractors.readers import cache
 from pipeline.core.document import FileKind, Table
 from pipeline.core.filetypes import detect_kind
@@ -130,11 +132,11 @@ def test_a_reader_that_runs_too_long_is_stopped(tmp_path: Path, settings: Settin
     assert finding.code is FindingCode.FILE_UNREADABLE and "超时" in finding.message
 
 
-@pytest.mark.parametrize("run", [_read_here, _read_in_worker], ids=["in-process", "worker"])
-def test_an_unexpected_reader_error_becomes_a_finding(tmp_path: Path, settings: Settings, run) -> None:
+def test_an_unexpected_reader_error_becomes_a_finding(tmp_path: Path, settings: Settings, monkeypatch) -> None:
     member = _member(_write_docx(tmp_path / "a.docx"))
-    broken_reader = _ReaderRef("json", "loads", in_worker=True)  # a real function that rejects these arguments
-    finding = _only_finding(run(broken_reader, member, settings))
+    monkeypatch.setitem(READERS, FileKind.DOCX, Reader(json.loads))  # a real function that rejects these arguments
+    in_process = settings.model_copy(update={"file_timeout_s": 0})  # the patched registry lives in this process
+    finding = _only_finding(read_member(member, in_process))
     assert finding.code is FindingCode.FILE_UNREADABLE and "TypeError" in finding.message
 
 

@@ -15,8 +15,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Table, TableStyle
 
-from extractors.readers import pdf as pdf_reader
-from extractors.readers.pdf import fast_text_pages, pdf_text_pass, text_page
+from extractors.readers.pdf_text import fast_text_pages, text_page
 from pipeline.app.batch import inbox_needs_processing, run_batch
 from pipeline.core.document import FileKind
 from pipeline.intake.packet import PacketMember
@@ -63,17 +62,6 @@ def test_pdfium_plain_pages_read_like_pdfplumber(tmp_path):
             for ours, theirs in zip(page.blocks, reference.blocks):
                 assert ours.prov.bbox == pytest.approx(theirs.prov.bbox, abs=1.5)
             assert (page.width, page.height) == (reference.width, reference.height)
-
-
-def test_text_pass_split_over_two_processes_matches_serial(tmp_path, monkeypatch, caplog):
-    path = write_pdf(tmp_path / "材料.pdf", 6)
-    serial, serial_ocr, _ = pdf_text_pass(member(path), Settings(workers=1))
-    monkeypatch.setattr(pdf_reader, "PARALLEL_MIN_PAGES", 2)
-    split, split_ocr, findings = pdf_text_pass(member(path), Settings(workers=2))
-    assert findings == [] and split_ocr == serial_ocr == []
-    assert [p.number for p in split.pages] == list(range(1, 7))
-    assert split.model_dump() == serial.model_dump()
-    assert not [r for r in caplog.records if "worker" in r.getMessage()]  # the worker did its share
 
 
 def test_unchanged_inbox_needs_no_processing(tmp_path):

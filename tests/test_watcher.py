@@ -71,7 +71,7 @@ def start_watcher(
     if crash_at:
         env[CRASH_AT_ENV] = crash_at
     return subprocess.Popen(
-        [sys.executable, "-m", "pipeline.app.watcher", str(inbox), "--out", str(out), "--quiet", str(QUIET_SECONDS), "--driver"],
+        [sys.executable, "-m", "pipeline.cli.main", "watch", str(inbox), "--out", str(out), "--quiet-seconds", str(QUIET_SECONDS), "--direct"],
         cwd=source_root, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"),
     )
 

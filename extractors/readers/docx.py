@@ -23,10 +23,10 @@ from lxml import etree
 
 from pipeline.core.document import Block, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileUnreadable
+from extractors.readers.outcome import ReadOutcome
 from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
 from pipeline.intake.packet import PacketMember
 
-READER_VERSION = "docx-1"
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
@@ -46,10 +46,8 @@ _NO_NEW_PAGE_SECTIONS = {"continuous", "nextColumn"}
 _FALSE_VALUES = {"0", "false", "off"}
 
 
-def read_docx(member: PacketMember, settings) -> "ReadOutcome":  # noqa: F821
+def read_docx(member: PacketMember, settings) -> ReadOutcome:
     """Read a Word document; a file that is not a valid DOCX raises FileUnreadable."""
-    from extractors.readers.registry import ReadOutcome
-
     problem = office_zip_problem(member.path, settings)
     if problem:
         raise FileUnreadable(member.name, problem)

@@ -2,20 +2,19 @@
 
 Pillow opens lazily: the header gives the pixel count before anything is
 decoded, so an oversized image (a decompression bomb) is refused without
-allocating it. Each frame is decoded inside its own OCR worker, so at most
+allocating it. Each frame is decoded inside the worker that OCRs it, so at most
 `workers` frames are held in memory at once.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.ocr.page import ocr_image, page_failure
-from extractors.readers.registry import ReadOutcome
+from extractors.readers.outcome import FirstRead, PageJob, PageRead, ReadOutcome
 from pipeline.core.document import FileKind, Page, ReadMethod, SourceDocument
 from pipeline.core.errors import FileUnreadable
 from pipeline.intake.packet import PacketMember
@@ -117,22 +116,28 @@ def read_image_frame(path: Path, file_name: str, index: int, settings) -> tuple[
     return ocr_image(frame, file_name, page_no, settings, dpi=dpi)
 
 
-def read_image(member: PacketMember, settings) -> ReadOutcome:
-    """OCR every frame of an image file; a file that cannot be opened at all raises `FileUnreadable`."""
+# Frames OCR'd in one job: a multi-page TIFF is spread over the workers like a scanned PDF.
+FRAMES_PER_JOB = 1
+
+
+def read_image_frames(member: PacketMember, settings) -> FirstRead:
+    """The first step: open the file (header only) and name its frames as page jobs.
+
+    A file that cannot be opened at all, or a single frame over the pixel limit,
+    raises `FileUnreadable`; a damaged later frame is a finding on that page.
+    """
     with _open(member.path, member.name) as image:
         frame_count, findings = _frame_count(image, member.name)
         if frame_count == 1:
             reason = _too_large(image.size, settings)
             if reason:
                 raise FileUnreadable(member.name, reason)
-    pages: list[Page] = []
-    with ThreadPoolExecutor(max_workers=max(1, settings.workers), thread_name_prefix="ocr") as pool:
-        for page, page_findings in pool.map(
-            lambda i: read_image_frame(member.path, member.name, i, settings), range(frame_count)
-        ):
-            pages.append(page)
-            findings.extend(page_findings)
-    document = SourceDocument(
-        name=member.name, sha256=member.sha256, kind=FileKind.IMAGE, pages=pages, page_count=frame_count
-    )
-    return ReadOutcome(document=document, findings=findings)
+    document = SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.IMAGE, pages=[], page_count=frame_count)
+    pages = list(range(1, frame_count + 1))
+    jobs = [PageJob(member, tuple(pages[i:i + FRAMES_PER_JOB])) for i in range(0, frame_count, FRAMES_PER_JOB)]
+    return FirstRead(ReadOutcome(document=document, findings=findings), jobs)
+
+
+def read_frame_pages(job: PageJob, settings) -> list[PageRead]:
+    """The page step: each frame of the job decoded and OCR'd."""
+    return [read_image_frame(job.member.path, job.member.name, n - 1, settings) for n in job.pages]

@@ -32,20 +32,18 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from pipeline.core.document import Cell, FileKind, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileUnreadable
+from extractors.readers.outcome import ReadOutcome
 from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
 from pipeline.intake.packet import PacketMember
 from pipeline.core.result import Evidence, Finding, FindingCode, Severity
 
-READER_VERSION = "xlsx-1"
 
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
 
 
-def read_xlsx(member: PacketMember, settings) -> "ReadOutcome":  # noqa: F821
+def read_xlsx(member: PacketMember, settings) -> ReadOutcome:
     """Read every sheet of a workbook; a file that is not a valid XLSX raises FileUnreadable."""
-    from extractors.readers.registry import ReadOutcome
-
     problem = office_zip_problem(member.path, settings) or _oversized_merges(member)
     if problem:
         raise FileUnreadable(member.name, problem)
@@ -118,11 +116,6 @@ def display_text(value, number_format: str = "General") -> str:
 
 
 MAX_GRID_SLOTS = 500_000  # cells in one sheet's table; far beyond any real list, well below a memory problem
-
-
-def sheet_rows(sheet: Worksheet, prov: Provenance) -> list[list[Cell]]:
-    """The used range of a sheet as a grid; merged ranges repeat their top-left text."""
-    return sheet_grid(sheet, prov)[0]
 
 
 def _sheet_texts(sheet: Worksheet) -> dict[tuple[int, int], str]:

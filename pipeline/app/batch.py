@@ -12,7 +12,6 @@ import hashlib
 import logging
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,21 +19,12 @@ from pipeline.core.version import CODE_VERSION
 from pipeline.intake.packet import packet_id_for
 from pipeline.core.result import PacketResult, status_label
 from pipeline.core.settings import Settings
+from pipeline.app.driver import process_packet
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
+from pipeline.reports import write_batch_outputs
+from pipeline.reports.summary import PacketFailure
 
 log = logging.getLogger(__name__)
-
-try:  # owned by the reports engineer; the fallback keeps the same fields
-    from pipeline.reports.summary import PacketFailure
-except ImportError:  # pragma: no cover - only until pipeline/reports/summary.py defines it
-
-    @dataclass(frozen=True)
-    class PacketFailure:  # type: ignore[no-redef]
-        """A packet that produced no result at all, with a one-line reason (Chinese)."""
-
-        packet_id: str
-        reason: str
-
 
 PacketOutcome = PacketResult | PacketFailure
 Progress = Callable[[str, PacketOutcome], None]
@@ -103,8 +93,7 @@ def one_line_reason(exc: BaseException) -> str:
 
 
 def default_processor(source: Path, out_dir: Path, settings: Settings) -> PacketResult:
-    from pipeline.app.driver import process_packet
-
+    """The stages run directly (no Prefect)."""
     return process_packet(source, out_dir, settings)
 
 
@@ -239,8 +228,6 @@ def describe(outcome: PacketOutcome) -> str:
 
 
 def write_summary(outcomes: list[PacketOutcome], out_dir: Path) -> None:
-    from pipeline.reports import write_batch_outputs
-
     write_batch_outputs(outcomes, out_dir)
 
 

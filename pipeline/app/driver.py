@@ -1,18 +1,53 @@
-"""The packet driver: a list of stages, each a pure function over the document model."""
+"""The packet driver: the one list of stages, each a plain function over the document model.
+
+`process_packet` runs the stages through a `Runner`: `DirectRunner` calls each stage
+here and fans the reading steps out over the worker processes; the Prefect flow
+(`flows.packet_flow`) passes a runner that makes each stage a task. Either way the
+same functions run in the same order, so `process`, `batch`, `watch` and the flow
+give the same `result.json`.
+"""
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Callable, Protocol
 
-from pipeline.core.version import CODE_VERSION
-from pipeline.intake.packet import LoadedPacket, load_packet
-from pipeline.core.result import FileEntry, PacketResult
+from extractors.analysis.indicators import extract_indicators
+from extractors.analysis.lists import extract_lists
+from extractors.analysis.nlp import get_nlp
+from extractors.analysis.sections import find_sections
+from extractors.readers.registry import FanOut, default_fan_out, read_members
+from pipeline.core.result import FileEntry, PacketResult, SectionResult
 from pipeline.core.settings import Settings
+from pipeline.core.version import CODE_VERSION
+from pipeline.core.workers import start_thread
+from pipeline.intake.packet import LoadedPacket, load_packet
+from pipeline.reports import write_packet_outputs
+from pipeline.reports.intro import draft_intro
+from pipeline.rounds.ruleset import choose_ruleset
+from validators.checks import check_packet
+
+
+class Runner(Protocol):
+    """How the stages run: `run` calls one stage, `fan_out` runs reading steps in workers."""
+
+    fan_out: FanOut
+
+    def run(self, stage: Callable[..., Any], *args: Any, **kwargs: Any) -> Any: ...
+
+
+class DirectRunner:
+    """Every stage called here; reading steps on this process's worker pool."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.fan_out = default_fan_out(settings)
+
+    def run(self, stage: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        return stage(*args, **kwargs)
 
 
 class StageTimer:
@@ -27,56 +62,23 @@ class StageTimer:
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
+    def rounded(self) -> dict[str, float]:
+        return {k: round(v, 3) for k, v in self.seconds.items()}
 
-def prepare_analysis() -> None:
-    """Import the analysis and report stages and build the spaCy pipeline (jieba's dictionary).
 
-    Together ~3-5 s of start-up per process; `read_packet` runs it on a thread
-    while the pages are read (OCR subprocesses and the text pass's worker process
-    leave this process idle), so it is not paid after reading.
+def read_packet(packet: LoadedPacket, settings: Settings, fan_out: FanOut):
+    """Every member read (the registry's read stage); the packet's load findings first.
+
+    The spaCy pipeline (jieba's dictionary, ~3 s) is built on a thread meanwhile: the
+    reading happens in worker processes, so this process would otherwise wait idle.
     """
-    import extractors.analysis.indicators  # noqa: F401
-    import extractors.analysis.lists  # noqa: F401
-    import pipeline.reports  # noqa: F401
-    import extractors.analysis.sections  # noqa: F401
-    import validators.checks  # noqa: F401
-    from extractors.analysis.nlp import get_nlp
-
-    get_nlp()
-
-
-def read_packet(packet: LoadedPacket, settings: Settings):
-    """Read every member; a broken file becomes findings and the rest is still read.
-
-    `prepare_analysis` runs on a thread meanwhile. Members whose reader forks a
-    worker process (DOCX, XLSX) are read before that thread starts: a fork while
-    another thread imports a module leaves the child blocked on that module's lock.
-    """
-    from extractors.readers.registry import READERS, read_member
-
-    def forks(member) -> bool:
-        reader = READERS.get(member.kind)
-        return reader is not None and reader.in_worker
-
-    members = packet.members
-    order = sorted(range(len(members)), key=lambda i: not forks(members[i]))
-    outcomes = {}
-    preparing: threading.Thread | None = None
+    preparing = start_thread(get_nlp, name="prepare-analysis")
     try:
-        for i in order:
-            if preparing is None and not forks(members[i]):
-                preparing = threading.Thread(target=prepare_analysis, name="prepare-analysis", daemon=True)
-                preparing.start()
-            outcomes[i] = read_member(members[i], settings)
+        outcomes = read_members(packet.members, settings, fan_out)
     finally:
-        if preparing is not None:
-            preparing.join()  # get_nlp is cached without a lock: never build it twice at once
-    docs, findings = [], list(packet.findings)
-    for i in range(len(members)):
-        findings.extend(outcomes[i].findings)
-        if outcomes[i].document is not None:
-            docs.append(outcomes[i].document)
-    return docs, findings
+        preparing.join()  # get_nlp is cached without a lock: never build it twice at once
+    findings = list(packet.findings) + [f for outcome in outcomes for f in outcome.findings]
+    return [o.document for o in outcomes if o.document is not None], findings
 
 
 def file_entries(packet: LoadedPacket, docs) -> list[FileEntry]:
@@ -96,29 +98,13 @@ def file_entries(packet: LoadedPacket, docs) -> list[FileEntry]:
     return entries
 
 
-def analyse(packet: LoadedPacket, docs, read_findings, settings: Settings, timer: StageTimer) -> PacketResult:
-    """Sections → extraction → checks: everything after reading, no I/O."""
-    from extractors.analysis.indicators import extract_indicators
-    from extractors.analysis.lists import extract_lists
-    from pipeline.reports.intro import draft_intro
-    from extractors.analysis.sections import find_sections
-    from validators.checks import check_packet
-    from pipeline.rounds.ruleset import choose_ruleset
-
-    with timer.stage("sections"):
-        index = find_sections(docs)
-    with timer.stage("extraction"):
-        indicators = extract_indicators(index, docs)
-        lists = extract_lists(index, docs)
-    with timer.stage("checks"):
-        ruleset = choose_ruleset(settings.ruleset, index.cover)
-        findings = list(read_findings) + check_packet(index, indicators, lists, ruleset)
-    intro = draft_intro(docs, index=index, indicators=indicators)
-    return assemble_result(packet, docs, index, indicators, lists, ruleset, findings, intro)
+def section_result(span) -> SectionResult:
+    return SectionResult(item=span.item, title=span.title, present=span.present, empty=span.empty, file=span.file,
+                         first_page=span.first_page, last_page=span.last_page, toc_page=span.toc_page)
 
 
 def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, ruleset, findings, intro) -> PacketResult:
-    """The contract result from the stages' outputs (the driver and the Prefect flow share it)."""
+    """The contract result from the stages' outputs."""
     result = PacketResult(
         packet_id=packet.packet_id,
         ruleset=ruleset.name,
@@ -135,43 +121,36 @@ def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, rulese
     return result
 
 
-def section_result(span):
-    from pipeline.core.result import SectionResult
-
-    return SectionResult(
-        item=span.item,
-        title=span.title,
-        present=span.present,
-        empty=span.empty,
-        file=span.file,
-        first_page=span.first_page,
-        last_page=span.last_page,
-        toc_page=span.toc_page,
-    )
+def process_packet(source: Path, out_dir: Path, settings: Settings, runner: Runner | None = None) -> PacketResult:
+    """One packet → `out_dir/<packet_id>/` (result.json, report.html, report.xlsx)."""
+    return run_packet(source, out_dir, settings, runner)[0]
 
 
-def process_packet(source: Path, out_dir: Path, settings: Settings) -> PacketResult:
-    """One packet → `out_dir/<packet_id>/result.json`, `report.html`, `report.xlsx`."""
-    result, _docs = run_packet(source, out_dir, settings)
-    return result
-
-
-def run_packet(source: Path, out_dir: Path, settings: Settings) -> tuple[PacketResult, list]:
-    """`process_packet`, also handing back the read documents (benchmarks score their text)."""
-    from pipeline.reports import write_packet_outputs
-
+def run_packet(source: Path, out_dir: Path, settings: Settings,
+               runner: Runner | None = None) -> tuple[PacketResult, list]:
+    """The stages, in order; also hands back the read documents (benchmarks score their text)."""
+    runner = runner or DirectRunner(settings)
     timer = StageTimer()
     workdir = Path(tempfile.mkdtemp(prefix="cluster-intake-"))
     try:
         with timer.stage("load"):
-            packet = load_packet(source, workdir, settings)
+            packet = runner.run(load_packet, source, workdir, settings)
         with timer.stage("read"):
-            docs, read_findings = read_packet(packet, settings)
-        result = analyse(packet, docs, read_findings, settings, timer)
-        result.timings = {k: round(v, 3) for k, v in timer.seconds.items()}
+            docs, read_findings = read_packet(packet, settings, runner.fan_out)
+        with timer.stage("sections"):
+            index = runner.run(find_sections, docs)
+        with timer.stage("extraction"):
+            indicators = runner.run(extract_indicators, index, docs)
+            lists = runner.run(extract_lists, index, docs)
+        with timer.stage("checks"):
+            ruleset = runner.run(choose_ruleset, settings.ruleset, index.cover)
+            findings = read_findings + runner.run(check_packet, index, indicators, lists, ruleset)
+        intro = runner.run(draft_intro, docs, index=index, indicators=indicators)
+        result = assemble_result(packet, docs, index, indicators, lists, ruleset, findings, intro)
         with timer.stage("reports"):
-            write_packet_outputs(result, packet, docs, out_dir / packet.packet_id)
-        result.timings = {k: round(v, 3) for k, v in timer.seconds.items()}
+            result.timings = timer.rounded()
+            runner.run(write_packet_outputs, result, packet, docs, out_dir / packet.packet_id)
+        result.timings = timer.rounded()
         return result, docs
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -29,11 +29,9 @@ being processed waits for its quiet period again.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -54,7 +52,7 @@ from pipeline.app.batch import (
     process_one,
 )
 from pipeline.core.result import status_label
-from pipeline.core.settings import Settings, get_settings
+from pipeline.core.settings import Settings
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
 
 log = logging.getLogger("cluster_intake.watch")
@@ -201,15 +199,6 @@ def move(path: Path, folder: Path, name: str | None = None) -> Path:
 # the watcher -------------------------------------------------------------------
 
 
-def flow_processor(source: Path, out_dir: Path, settings: Settings):
-    """Process through the `process-packet` Prefect flow; the run is recorded by the watcher."""
-    from flows.packet_flow import process_packet_flow
-
-    return process_packet_flow(source, out_dir, settings, record=False)
-
-
-
-
 class Watcher:
     def __init__(
         self,
@@ -218,7 +207,7 @@ class Watcher:
         settings: Settings,
         *,
         work_dir: Path | None = None,
-        processor: Processor = flow_processor,
+        processor: Processor = default_processor,
         store: ResultStore | None = None,
     ) -> None:
         self.inbox = inbox.resolve()
@@ -325,7 +314,7 @@ def run_watcher(
     stop_event: threading.Event | None = None,
     *,
     work_dir: Path | None = None,
-    use_flow: bool = True,
+    processor: Processor = default_processor,
     rescan_seconds: float = 2.0,
 ) -> None:
     """Watch `inbox` until `stop_event` is set: resume `processing/`, then take stable packets."""
@@ -337,7 +326,7 @@ def run_watcher(
     out_dir.mkdir(parents=True, exist_ok=True)
     watcher = Watcher(
         inbox, out_dir, settings, work_dir=work_dir,
-        processor=flow_processor if use_flow else default_processor,
+        processor=processor,
     )
     watcher.dirs.create()
     tracker = StabilityTracker(quiet_seconds)
@@ -347,7 +336,7 @@ def run_watcher(
     observer.start()
     log.info(
         "开始监视 %s（静默 %.0f 秒后处理；状态目录 %s；%s）",
-        watcher.inbox, quiet_seconds, watcher.dirs.root, "经 Prefect 流程" if use_flow else "直接调用处理程序",
+        watcher.inbox, quiet_seconds, watcher.dirs.root, "直接调用处理程序" if processor is default_processor else "经 Prefect 流程",
     )
     try:
         watcher.resume()
@@ -366,34 +355,3 @@ def run_watcher(
         observer.join(timeout=5)
         watcher.store.close()
         log.info("停止监视 %s", watcher.inbox)
-
-
-# command line (the CLI's `cluster-intake watch` calls run_watcher the same way) ----
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pipeline.app.watcher", description="监视收件夹并逐个处理申报材料")
-    parser.add_argument("inbox", type=Path)
-    parser.add_argument("--out", type=Path, required=True, help="输出目录")
-    parser.add_argument("--quiet", type=float, default=5.0, help="文件静默多少秒后开始处理")
-    parser.add_argument("--work-dir", type=Path, default=None, help="状态目录（processing/done/failed）")
-    parser.add_argument("--direct", "--driver", dest="driver", action="store_true", help="直接调用处理程序，不经 Prefect 流程")
-    args = parser.parse_args(argv)
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
-    logging.getLogger("watchdog").setLevel(logging.WARNING)  # its shutdown chatter is not about packets
-    if not args.inbox.is_dir():
-        print(f"收件夹不存在：{args.inbox}", file=sys.stderr)
-        return 2
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    run_watcher(
-        args.inbox, args.out, get_settings(), quiet_seconds=args.quiet, stop_event=stop,
-        work_dir=args.work_dir, use_flow=not args.driver,
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -6,8 +6,11 @@ inside a packet are findings in its result.
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -120,7 +123,16 @@ def watch(
         _require_path(inbox, "inbox")
         from pipeline.app.watcher import run_watcher
 
-        run_watcher(inbox, out, Settings(), quiet_seconds=quiet_seconds, use_flow=not direct)
+        if direct:
+            from pipeline.app.batch import default_processor as processor
+        else:
+            from flows.packet_flow import packet_via_flow as processor
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, lambda *_: stop.set())
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
+        logging.getLogger("watchdog").setLevel(logging.WARNING)  # its shutdown chatter is not about packets
+        run_watcher(inbox, out, Settings(), quiet_seconds=quiet_seconds, stop_event=stop, processor=processor)
 
     _run(body)
 
@@ -187,3 +199,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(getattr(exc, "exit_code", int(ExitCode.USAGE)))
     if isinstance(returned, int):
         sys.exit(returned)
+
+
+if __name__ == "__main__":
+    main()

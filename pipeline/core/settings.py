@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     ocr_psm: int = 3  # measured: benchmarks/ocr_tuning.md
     ocr_confidence_floor: float = 60.0  # mean word confidence below this → OCR_LOW_CONFIDENCE
     ocr_page_timeout_s: float = 120.0
-    workers: int = 2  # processes for OCR
+    workers: int = 2  # reader processes (pipeline/core/workers.py)
+    # address space a reader process may take; a file that needs more is FILE_UNREADABLE
+    memory_limit_mb: int = 4096
 
     # parsing limits (hostile input)
     file_timeout_s: float = 600.0

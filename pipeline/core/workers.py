@@ -20,12 +20,14 @@ Threads: `start_thread` for background work in this process (daemon threads, nam
 from __future__ import annotations
 
 import atexit
+import importlib
 import multiprocessing
 import os
 import resource
 import signal
 import threading
 from concurrent.futures import Future, TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
@@ -44,21 +46,41 @@ def in_worker() -> bool:
     return _IN_WORKER
 
 
+def can_start_workers() -> bool:
+    """False inside one of our workers, or a daemonic process (a Dask worker), which may not have children."""
+    return not _IN_WORKER and not multiprocessing.current_process().daemon
+
+
 class WorkerFailed(Exception):
     """A task that did not come back: its worker ran out of time or memory, or died."""
 
     def __init__(self, kind: str, reason: str) -> None:
         super().__init__(reason)
         self.kind = kind  # "timeout" | "memory" | "crashed"
-        self.reason = reason  # Simplified Chinese, for the finding
+        self.reason = reason  # Simplified Chinese, to follow a verb: "读取" + "超时（超过 60 秒），已中止"
 
 
-def _worker_start(memory_bytes: int | None) -> None:
+_PRELOAD: list[str] = []
+
+
+def preload(module: str) -> None:
+    """Have every worker started from now on import `module` first: a task's time limit
+    then measures its work, not the imports of a fresh interpreter."""
+    if module not in _PRELOAD:
+        _PRELOAD.append(module)
+
+
+def _worker_start(memory_bytes: int | None, modules: tuple[str, ...]) -> None:
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(_ONE_THREAD_ENV)
+    for module in modules:
+        importlib.import_module(module)
     if memory_bytes:
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            memory_bytes = min(memory_bytes, hard)  # never above a cap the caller already lives under
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
@@ -79,7 +101,8 @@ class WorkerPool:
     def __init__(self, shape: PoolShape) -> None:
         self.shape = shape
         memory = shape.memory_limit_mb * 1024 * 1024 if shape.memory_limit_mb else None
-        self._pool = pebble.ProcessPool(max_workers=shape.workers, initializer=_worker_start, initargs=(memory,),
+        self._pool = pebble.ProcessPool(max_workers=shape.workers, initializer=_worker_start,
+                                        initargs=(memory, tuple(_PRELOAD)),
                                         context=multiprocessing.get_context(START_METHOD))
 
     def submit(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Future:
@@ -90,12 +113,14 @@ class WorkerPool:
         try:
             return future.result()
         except FutureTimeout:
-            raise WorkerFailed("timeout", f"处理超时（超过 {timeout:g} 秒），已中止" if timeout else "处理超时，已中止") from None
+            raise WorkerFailed("timeout", f"超时（超过 {timeout:g} 秒），已中止" if timeout else "超时，已中止") from None
         except MemoryError:
             limit = self.shape.memory_limit_mb
-            raise WorkerFailed("memory", f"处理所需内存超过上限（{limit} MB），已中止" if limit else "内存不足，已中止") from None
+            raise WorkerFailed("memory", f"所需内存超过上限（{limit} MB），已中止" if limit else "内存不足，已中止") from None
         except pebble.ProcessExpired as error:
-            raise WorkerFailed("crashed", f"处理进程异常退出（退出码 {error.exitcode}），文件可能已损坏或过大") from None
+            raise WorkerFailed("crashed", f"进程异常退出（退出码 {error.exitcode}），文件可能已损坏或过大") from None
+        except BrokenProcessPool as error:  # no worker could start (limits of the machine)
+            raise WorkerFailed("crashed", f"处理进程无法启动（{error}）") from None
 
     def run(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Any:
         return self.outcome(self.submit(fn, *args, timeout=timeout), timeout)
@@ -128,8 +153,8 @@ _POOLS_LOCK = threading.Lock()
 
 def worker_pool(settings) -> WorkerPool:
     """This process's pool for `settings` (workers and memory cap), started on first use."""
-    if _IN_WORKER:
-        raise RuntimeError("a worker process never starts workers of its own")
+    if not can_start_workers():
+        raise RuntimeError("this process may not start worker processes")
     shape = PoolShape.of(settings)
     with _POOLS_LOCK:
         pool = _POOLS.get(shape)
