@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.core.result import CANONICAL_TITLES
+from tests.rounds import CANONICAL_TITLES
 
 CN_NUMBERS = "一二三四五六七八九十"
 

@@ -8,13 +8,16 @@ for compliant packets.
 
 from __future__ import annotations
 
+from tests.rounds import TITLES_2022
+
 import random
 
 import pytest
 
 from pipeline.core.document import FileKind, Line, Page, Provenance, ReadMethod, SourceDocument
-from pipeline.core.result import CANONICAL_TITLES, Cover, Indicator, Lists
-from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
+from pipeline.core.result import Cover, Indicator, Lists
+from tests.rounds import CANONICAL_TITLES, RULES_2022
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan
 from validators.consistency import check_consistency
 from validators.criteria import check_criteria
 from validators.lists import check_lists
@@ -45,7 +48,7 @@ def full_index(item_lines: dict[int, list[str]], cover: Cover) -> SectionIndex:
             blocks=[LocatedBlock(doc=doc, page=page, block=b) for b in body],
         ))
     doc.pages = pages
-    return SectionIndex(cover=cover, toc=[], toc_found=True, sections=sections, order=list(CANONICAL_TITLES))
+    return SectionIndex(cover=cover, toc=[], toc_found=True, sections=sections, order=list(CANONICAL_TITLES), titles=TITLES_2022)
 
 
 def test_check_packet_order_is_stable():
@@ -58,7 +61,7 @@ def test_check_packet_order_is_stable():
     findings = check_packet(index, indicators, lists, RULESET)
     assert findings == check_packet(index, indicators, lists, RULESET)
     produced = [f.code.value for f in findings]
-    own = completeness.check_completeness(index)
+    own = completeness.check_completeness(index, RULES_2022)
     assert produced[: len(own)] == [f.code.value for f in own]
     mine = produced[len(own):]
     assert mine[0] == "VERIFICATION_STATEMENT_INCOMPLETE"

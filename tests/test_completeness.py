@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from pipeline.core.result import CANONICAL_TITLES, FindingCode, Severity
-from extractors.analysis.sections import find_sections
+from pipeline.core.result import FindingCode, Severity
+from tests.rounds import CANONICAL_TITLES
+from tests.rounds import find_sections
 from section_builders import COVER_LINES, PageSpec, make_doc, single_file_packet
-from validators.completeness import check_completeness, out_of_order_items
+from tests.rounds import check_completeness
+from validators.completeness import out_of_order_items
 
 ALL_ITEMS = tuple(range(1, 21))
 CJK = re.compile(r"[\u4e00-\u9fff]")

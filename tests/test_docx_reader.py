@@ -21,7 +21,7 @@ from extractors.readers.docx import format_number, read_docx
 from pipeline.core.document import FileKind, Line, ReadMethod, Table
 from pipeline.core.errors import FileUnreadable
 from pipeline.intake.packet import PacketMember
-from pipeline.core.result import CANONICAL_TITLES
+from tests.rounds import CANONICAL_TITLES
 from pipeline.core.settings import Settings
 
 W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.rounds import TITLES_2022
+
 import importlib.util
 from pathlib import Path
 
@@ -9,8 +11,9 @@ import pytest
 
 from extractors.analysis.indicators import classify_label, extract_indicators
 from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.core.result import CANONICAL_TITLES, INDICATOR_KEYS, Cover
-from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
+from pipeline.core.result import INDICATOR_KEYS, Cover
+from tests.rounds import CANONICAL_TITLES
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan
 
 # --------------------------------------------------------------------------- hand-made documents
 
@@ -42,7 +45,7 @@ def make_index(sections: dict[int, SourceDocument], fill_date: str | None = "202
             span.present, span.file, span.first_page, span.last_page = True, doc.name, 1, 1
             span.blocks = [LocatedBlock(doc=doc, page=p, block=b) for p, b in doc.iter_blocks()]
         spans.append(span)
-    return SectionIndex(cover=Cover(fill_date=fill_date), toc=[], toc_found=False, sections=spans, order=sorted(sections))
+    return SectionIndex(cover=Cover(fill_date=fill_date), toc=[], toc_found=False, sections=spans, order=sorted(sections), titles=TITLES_2022)
 
 
 def values(indicators) -> dict:
@@ -246,7 +249,7 @@ def read_generated(variant: str, seed: int, out: Path):
     """Generate one packet and read it through the real stages up to find_sections."""
     from extractors.readers.registry import read_member
     from pipeline.intake.packet import load_packet
-    from extractors.analysis.sections import find_sections
+    from tests.rounds import find_sections
     from pipeline.core.settings import Settings
     from sample_docs.generate import generate_packet
 

@@ -23,9 +23,8 @@ from flows.deployments import build_deployments
 from flows.packet_flow import findings_artifact_key, packet_via_flow, process_packet_flow
 from extractors.analysis.sections import find_sections
 from pipeline.app.watcher import StateDirs, run_watcher
-from pipeline.app.batch import PacketFailure, packet_hash, run_batch
+from pipeline.app.batch import PacketFailure, run_batch
 from pipeline.app.driver import process_packet
-from pipeline.intake.packet import load_packet
 from pipeline.core.result import PacketResult
 from pipeline.core.settings import Settings
 from pipeline.app.store import ResultStore

@@ -9,7 +9,6 @@ come out as the clerk meant it.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 

@@ -15,7 +15,8 @@ import pytest
 from docx.oxml.ns import qn
 from stdnum.cn import uscc
 
-from pipeline.core.result import CANONICAL_TITLES, COVER_KEYS, INDICATOR_KEYS
+from pipeline.core.result import COVER_KEYS, INDICATOR_KEYS
+from tests.rounds import CANONICAL_TITLES
 from sample_docs.content import DEFECTS
 from sample_docs.generate import VARIANTS, corpus_plan, generate_corpus, generate_packet, packet_id_for
 from sample_docs.identifiers import patent_check_char

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.rounds import TITLES_2022
+
 import importlib.util
 import json
 from pathlib import Path
@@ -10,8 +12,9 @@ import pytest
 
 from extractors.analysis.lists import extract_lists, parse_honors, patent_kind
 from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.core.result import CANONICAL_TITLES, Cover
-from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
+from pipeline.core.result import Cover
+from tests.rounds import CANONICAL_TITLES
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan
 
 # --------------------------------------------------------------------------- hand-made documents
 
@@ -53,7 +56,7 @@ def make_index(sections: dict[int, SourceDocument]) -> SectionIndex:
             span.present, span.file, span.first_page, span.last_page = True, doc.name, 1, len(doc.pages)
             span.blocks = [LocatedBlock(doc=doc, page=p, block=b) for p, b in doc.iter_blocks()]
         spans.append(span)
-    return SectionIndex(cover=Cover(), toc=[], toc_found=False, sections=spans, order=sorted(sections))
+    return SectionIndex(cover=Cover(), toc=[], toc_found=False, sections=spans, order=sorted(sections), titles=TITLES_2022)
 
 
 def plain(entries) -> list[dict]:
@@ -308,7 +311,7 @@ def _f1(predicted: list[dict], gold: list[dict]) -> float:
 def test_generated_packet_lists_match_truth(variant: str, seed: int, tmp_path: Path) -> None:
     from extractors.readers.registry import read_member
     from pipeline.intake.packet import load_packet
-    from extractors.analysis.sections import find_sections
+    from tests.rounds import find_sections
     from pipeline.core.settings import Settings
     from sample_docs.generate import generate_packet
 

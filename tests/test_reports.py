@@ -6,6 +6,8 @@ both must come out as plain text everywhere.
 
 from __future__ import annotations
 
+from tests.rounds import CANONICAL_TITLES
+
 import base64
 import functools
 import hashlib
@@ -46,10 +48,10 @@ from pipeline.core.result import (
     Lists,
     PacketResult,
     PatentEntry,
+    SectionResult,
     Severity,
     StandardEntry,
     empty_indicators,
-    empty_sections,
 )
 
 SCHEMA_PATH = Path("/work/shared/contract/result.schema.json")
@@ -156,7 +158,7 @@ def build_sample_packet(root: Path, packet_id: str = "浚县_食品") -> SampleP
         fill_date="2022-10-10",
         evidence={"cluster_name": ev("cover_name", "集群名称：" + SCRIPT_PAYLOAD, page=1)},
     )
-    sections = empty_sections()
+    sections = [SectionResult(item=i, title=t) for i, t in CANONICAL_TITLES.items()]
     for s in sections:
         if s.item != 19:
             s.present, s.file, s.first_page, s.last_page, s.toc_page = True, PDF_NAME, s.item + 2, s.item + 2, s.item + 2

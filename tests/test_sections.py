@@ -6,9 +6,10 @@ import pytest
 
 from extractors.analysis.cover import clean_value, extract_cover, match_label
 from pipeline.core.document import FileKind, Line, ReadMethod, SourceDocument
-from extractors.analysis.headings import match_title, split_numbering, split_page_number
-from pipeline.core.result import CANONICAL_TITLES
-from extractors.analysis.sections import file_item, find_sections
+from extractors.analysis.headings import split_numbering, split_page_number
+from tests.rounds import match_title
+from tests.rounds import CANONICAL_TITLES
+from tests.rounds import file_item, find_sections
 from section_builders import (
     BODY,
     COVER_LINES,
@@ -448,7 +449,7 @@ def generated(tmp_path_factory):
 
 @pytest.mark.parametrize("case", range(len(GENERATED)), ids=[f"{v}-{'+'.join(d)}" for v, _, d in GENERATED])
 def test_generated_packets_sections_match_truth(generated, case):
-    from validators.completeness import check_completeness
+    from tests.rounds import check_completeness
 
     truth, docs = generated[case]
     index = find_sections(docs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.rounds import TITLES_2022
+
 import os
 import shutil
 import subprocess
@@ -10,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
-from pipeline.core.result import CANONICAL_TITLES, Cover, FindingCode, Severity
-from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan
+from pipeline.core.result import Cover, FindingCode, Severity
+from tests.rounds import CANONICAL_TITLES
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan
 from pipeline.rounds.ruleset import load_ruleset
 from validators.verification import check_verification_statement, compact_text, missing_statements
 
@@ -50,7 +53,7 @@ def index_with_item2(blocks: list[Line | Table] | None, empty: bool = False) -> 
             heading=LocatedBlock(doc=doc, page=page, block=heading),
             blocks=[LocatedBlock(doc=doc, page=page, block=b) for b in blocks],
         )
-    return SectionIndex(cover=Cover(fill_date="2022-09-29"), toc=[], toc_found=False, sections=sections, order=[2])
+    return SectionIndex(cover=Cover(fill_date="2022-09-29"), toc=[], toc_found=False, sections=sections, order=[2], titles=TITLES_2022)
 
 
 def lines(texts: list[str], method: ReadMethod = ReadMethod.TEXT) -> list[Line]:

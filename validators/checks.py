@@ -8,7 +8,7 @@ returns findings; none raises on what it finds.
 from __future__ import annotations
 
 from pipeline.core.result import Finding, Indicator, Lists
-from extractors.analysis.sections import SectionIndex
+from extractors.analysis.spans import SectionIndex
 from validators.completeness import check_completeness
 from validators.consistency import check_consistency
 from validators.criteria import check_criteria
@@ -22,7 +22,7 @@ def check_packet(
 ) -> list[Finding]:
     """All findings for one packet after reading; reading findings are added by the driver."""
     return (
-        check_completeness(index)
+        check_completeness(index, ruleset)
         + check_verification_statement(index, ruleset)
         + check_criteria(indicators, ruleset)
         + check_lists(lists, ruleset)

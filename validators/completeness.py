@@ -3,19 +3,9 @@
 from __future__ import annotations
 
 from pipeline.core.document import Line
-from pipeline.core.result import CANONICAL_TITLES, Evidence, Finding, FindingCode, Severity
-from extractors.analysis.sections import LocatedBlock, SectionIndex, SectionSpan, TocEntry
-
-COVER_FIELDS_REQUIRED: dict[str, str] = {
-    "cluster_name": "集群名称",
-    "region": "所在地区",
-    "leading_industry": "主导产业",
-    "fill_date": "填报日期",
-}
-
-
-def _item_name(item: int) -> str:
-    return f"第{item}项“{CANONICAL_TITLES[item]}”"
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan, TocEntry
+from pipeline.core.result import Evidence, Finding, FindingCode
+from pipeline.rounds.ruleset import Ruleset
 
 
 def _block_evidence(located: LocatedBlock) -> Evidence:
@@ -38,42 +28,41 @@ def _toc_evidence(entry: TocEntry) -> Evidence:
     return Evidence.from_prov(entry.line.prov, entry.text)
 
 
-def _where(span: SectionSpan) -> str:
-    return f"文件“{span.file}”第{span.first_page}页"
+def _where(span: SectionSpan, ruleset: Ruleset) -> str:
+    return ruleset.completeness.where.format(file=span.file, page=span.first_page)
 
 
-def missing_sections(index: SectionIndex) -> list[Finding]:
+def _missing_hint(entry: TocEntry | None, ruleset: Ruleset) -> str:
+    hints = ruleset.completeness.missing_hints
+    if entry is None:
+        return hints.nowhere
+    return hints.toc_with_page.format(toc_page=entry.page) if entry.page is not None else hints.toc
+
+
+def missing_sections(index: SectionIndex, ruleset: Ruleset) -> list[Finding]:
     toc_by_item = {e.item: e for e in index.toc}
     out = []
     for span in index.sections:
         if span.present:
             continue
         entry = toc_by_item.get(span.item)
-        hint = (
-            f"目录中列有该项（第{entry.page}页），但正文中未找到对应标题或文件"
-            if entry is not None and entry.page is not None
-            else ("目录中列有该项，但正文中未找到对应标题或文件" if entry is not None else "正文和文件名中均未找到该项")
-        )
         out.append(
-            Finding(
-                code=FindingCode.SECTION_MISSING,
-                severity=Severity.ERROR,
+            ruleset.finding(
+                FindingCode.SECTION_MISSING,
                 item=span.item,
-                message=f"申报材料缺少{_item_name(span.item)}：{hint}，请补充该项材料。",
                 evidence=[_toc_evidence(entry)] if entry is not None else [],
+                title=span.title,
+                hint=_missing_hint(entry, ruleset),
             )
         )
     return out
 
 
-def empty_sections(index: SectionIndex) -> list[Finding]:
+def empty_sections(index: SectionIndex, ruleset: Ruleset) -> list[Finding]:
     return [
-        Finding(
-            code=FindingCode.SECTION_EMPTY,
-            severity=Severity.ERROR,
-            item=span.item,
-            message=f"{_item_name(span.item)}在{_where(span)}有标题，但其后没有实质内容，请补充该项材料。",
-            evidence=_span_evidence(span),
+        ruleset.finding(
+            FindingCode.SECTION_EMPTY, item=span.item, evidence=_span_evidence(span),
+            title=span.title, where=_where(span, ruleset),
         )
         for span in index.sections
         if span.present and span.empty
@@ -98,20 +87,14 @@ def out_of_order_items(order: list[int]) -> list[int]:
     return [item for item in order if item not in kept]
 
 
-def order_findings(index: SectionIndex) -> list[Finding]:
+def order_findings(index: SectionIndex, ruleset: Ruleset) -> list[Finding]:
     moved = out_of_order_items(index.order)
     if not moved:
         return []
-    names = "、".join(_item_name(item) for item in moved)
+    names = "、".join(f"第{item}项“{ruleset.item_title(item)}”" for item in moved)
     evidence = [e for item in moved for e in _span_evidence(index.section(item))][:5]
-    return [
-        Finding(
-            code=FindingCode.SECTION_ORDER,
-            severity=Severity.WARNING,
-            message=f"申报材料未按规定顺序排列：{names}的位置与规定顺序不符，请按第1至20项的顺序装订。",
-            evidence=evidence,
-        )
-    ]
+    order = "、".join(str(item) for item in index.order)
+    return [ruleset.finding(FindingCode.SECTION_ORDER, evidence=evidence, names=names, order=order, count=len(ruleset.items))]
 
 
 def toc_mismatches(index: SectionIndex) -> list[tuple[TocEntry, SectionSpan]]:
@@ -137,52 +120,34 @@ def toc_mismatches(index: SectionIndex) -> list[tuple[TocEntry, SectionSpan]]:
     return sorted(wrong, key=lambda pair: pair[0].item)
 
 
-def toc_findings(index: SectionIndex) -> list[Finding]:
+def toc_findings(index: SectionIndex, ruleset: Ruleset) -> list[Finding]:
     if not index.toc_found:
-        return [
-            Finding(
-                code=FindingCode.TOC_MISSING,
-                severity=Severity.WARNING,
-                message="申报材料中未找到目录：请在封面之后按第1至20项添加目录，并标注页码。",
-            )
-        ]
+        return [ruleset.finding(FindingCode.TOC_MISSING, count=len(ruleset.items))]
     return [
-        Finding(
-            code=FindingCode.TOC_PAGE_MISMATCH,
-            severity=Severity.WARNING,
+        ruleset.finding(
+            FindingCode.TOC_PAGE_MISMATCH,
             item=entry.item,
-            message=(
-                f"目录中{_item_name(entry.item)}标注的页码为第{entry.page}页，"
-                f"但该项实际从{_where(span)}开始，请更正目录页码。"
-            ),
             evidence=[_toc_evidence(entry)] + _span_evidence(span),
+            title=span.title, toc_page=entry.page, actual_page=span.first_page, where=_where(span, ruleset),
         )
         for entry, span in toc_mismatches(index)
     ]
 
 
-def cover_findings(index: SectionIndex) -> list[Finding]:
-    out = []
-    for key, label in COVER_FIELDS_REQUIRED.items():
-        if getattr(index.cover, key) is not None:
-            continue
-        out.append(
-            Finding(
-                code=FindingCode.COVER_FIELD_MISSING,
-                severity=Severity.WARNING,
-                field=key,
-                message=f"封面和申报表中均未找到“{label}”的填写内容，请在封面上补填。",
-            )
-        )
-    return out
+def cover_findings(index: SectionIndex, ruleset: Ruleset) -> list[Finding]:
+    return [
+        ruleset.finding(FindingCode.COVER_FIELD_MISSING, field=key, label=label)
+        for key, label in ruleset.completeness.cover_fields.items()
+        if getattr(index.cover, key) is None
+    ]
 
 
-def check_completeness(index: SectionIndex) -> list[Finding]:
-    """SECTION_MISSING/EMPTY/ORDER, TOC_MISSING/PAGE_MISMATCH and COVER_FIELD_MISSING findings."""
+def check_completeness(index: SectionIndex, ruleset: Ruleset) -> list[Finding]:
+    """SECTION_MISSING/EMPTY/ORDER, TOC_MISSING/PAGE_MISMATCH and COVER_FIELD_MISSING, worded by the round."""
     return (
-        missing_sections(index)
-        + empty_sections(index)
-        + order_findings(index)
-        + toc_findings(index)
-        + cover_findings(index)
+        missing_sections(index, ruleset)
+        + empty_sections(index, ruleset)
+        + order_findings(index, ruleset)
+        + toc_findings(index, ruleset)
+        + cover_findings(index, ruleset)
     )

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz
 
 from pipeline.core.document import Line, Table
 from pipeline.core.result import Evidence, Finding, FindingCode
-from extractors.analysis.sections import SectionIndex, SectionSpan
+from extractors.analysis.spans import SectionIndex, SectionSpan
 from pipeline.rounds.ruleset import Ruleset, Statement, VerificationRules, choose_ruleset
 
 ITEM_VERIFICATION = 2

@@ -14,12 +14,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from pathlib import PurePosixPath
+from typing import Iterable, Sequence
 
 import cn2an
 from rapidfuzz import fuzz
 
-from pipeline.core.result import CANONICAL_TITLES
+from pipeline.rounds.ruleset import Ruleset
 
 # --- normalisation -----------------------------------------------------------
 
@@ -88,31 +89,6 @@ _BOILERPLATE: tuple[str, ...] = (
 # Cross references and sentences, never a heading.
 _REFERENCE = re.compile(r"详见|参见|请见|见附件|见第|见下|见表|附后|后附|另附|如附件|见本|如下表|上述|所述")
 
-# Key terms per item: every group must have one of its terms present.
-SIGNATURES: dict[int, tuple[tuple[str, ...], ...]] = {
-    1: (("申报表",),),
-    2: (("核查",), ("符合性", "说明")),
-    3: (("重点企业",), ("名单", "清单")),
-    4: (("产业链",), ("图谱", "图")),
-    5: (("制造资源", "资源共享"),),
-    6: (("质量",), ("品牌",)),
-    7: (("标准",), ("清单", "制修订", "制定", "修订")),
-    8: (("专利",),),
-    9: (("协同创新",),),
-    10: (("数字化服务",),),
-    11: (("新模式", "新业态"),),
-    12: (("碳排放",), ("监测", "机制")),
-    13: (("碳达峰", "碳中和", "双碳"),),
-    14: (("能源", "综合利用"),),
-    15: (("绿色低碳", "绿色"), ("公共服务", "服务能力")),
-    16: (("国际合作", "国际交流", "合作交流"),),
-    17: (("境外", "海外"), ("分支机构", "营业执照", "机构")),
-    18: (("公共服务平台", "服务平台"),),
-    19: (("公共服务",), ("合同", "服务清单")),
-    20: (("治理",),),
-}
-
-
 def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
@@ -164,26 +140,6 @@ def core_form(canonical: str) -> str:
     return canonical
 
 
-@dataclass(frozen=True)
-class _Title:
-    item: int
-    full: str
-    core: str
-
-
-@lru_cache(maxsize=1)
-def _titles() -> tuple[_Title, ...]:
-    out = []
-    for item, title in CANONICAL_TITLES.items():
-        full = canonical_form(title)
-        out.append(_Title(item, full, core_form(full)))
-    return tuple(out)
-
-
-def signature_present(item: int, canonical: str) -> bool:
-    return all(any(term in canonical for term in group) for group in SIGNATURES[item])
-
-
 # --- matching ---------------------------------------------------------------
 
 
@@ -198,53 +154,102 @@ class TitleMatch:
     text: str  # the text without its numbering
 
 
-def score_items(canonical: str) -> list[tuple[int, float]]:
-    """Every item's similarity to an already canonical text, best first.
-
-    Whole-title similarity (weight .35) plus core similarity (weight .65); the core
-    also counts a good partial alignment, so that shortened headings ('专利清单')
-    and OCR noise in the boilerplate still score. Signature terms add 8; text much
-    longer than the title loses 2 a character.
-    """
-    if not canonical:
-        return []
-    core = core_form(canonical)
-    scores = []
-    for title in _titles():
-        full_score = fuzz.ratio(canonical, title.full)
-        core_score = fuzz.ratio(core, title.core) if core else 0.0
-        if min(len(core), len(title.core)) >= 3:
-            core_score = max(core_score, 0.9 * fuzz.partial_ratio(core, title.core))
-        score = 0.35 * full_score + 0.65 * core_score
-        if signature_present(title.item, canonical):
-            score += 8.0
-        excess = len(canonical) - (len(title.full) + 6)
-        if excess > 0:
-            score -= 2.0 * excess
-        if title.item == 1 and "申报表" not in canonical and ("申报材料" in canonical or "申报书" in canonical):
-            score -= 20.0  # the cover's "…申报材料" is not the 申报表
-        scores.append((title.item, score))
-    scores.sort(key=lambda pair: -pair[1])
-    return scores
+@dataclass(frozen=True)
+class _Title:
+    item: int
+    full: str  # canonical form of the title
+    core: str  # the canonical form without the boilerplate all titles share
+    signature: tuple[tuple[str, ...], ...]
 
 
-def match_title(text: str, numbering: str | None = None) -> TitleMatch | None:
-    """The item a heading-like text names, with a score; None when it names nothing."""
-    if numbering:
-        text = f"{numbering.strip()} {text}"
-    number, rest = split_numbering(text)
-    canonical = canonical_form(rest)
-    ranked = score_items(canonical)
-    if not ranked:
+FILE_NAME_SCORE = 78.0
+FILE_NAME_SCORE_WITH_NUMBER = 55.0
+
+
+class ItemTitles:
+    """The round's required items (rule file `items`), matched against heading-like texts."""
+
+    def __init__(self, items: Iterable[tuple[int, str, Sequence[Sequence[str]]]]) -> None:
+        items = sorted(items)
+        if [number for number, _, _ in items] != list(range(1, len(items) + 1)):
+            raise ValueError("items must be numbered 1..N")
+        self.canonical = {number: title for number, title, _ in items}
+        self._titles = tuple(
+            _Title(number, canonical_form(title), core_form(canonical_form(title)), tuple(tuple(g) for g in signature))
+            for number, title, signature in items
+        )
+
+    @classmethod
+    def of_round(cls, ruleset: Ruleset) -> "ItemTitles":
+        return cls([(item.number, item.title, item.signature) for item in ruleset.items])
+
+    @property
+    def numbers(self) -> list[int]:
+        return list(self.canonical)
+
+    def title(self, item: int) -> str:
+        return self.canonical[item]
+
+    def signature_present(self, item: int, canonical: str) -> bool:
+        return all(any(term in canonical for term in group) for group in self._titles[item - 1].signature)
+
+    def score_items(self, canonical: str) -> list[tuple[int, float]]:
+        """Every item's similarity to an already canonical text, best first.
+
+        Whole-title similarity (weight .35) plus core similarity (weight .65); the core
+        also counts a good partial alignment, so that shortened headings ('专利清单')
+        and OCR noise in the boilerplate still score. Signature terms add 8; text much
+        longer than the title loses 2 a character.
+        """
+        if not canonical:
+            return []
+        core = core_form(canonical)
+        scores = []
+        for title in self._titles:
+            full_score = fuzz.ratio(canonical, title.full)
+            core_score = fuzz.ratio(core, title.core) if core else 0.0
+            if min(len(core), len(title.core)) >= 3:
+                core_score = max(core_score, 0.9 * fuzz.partial_ratio(core, title.core))
+            score = 0.35 * full_score + 0.65 * core_score
+            if self.signature_present(title.item, canonical):
+                score += 8.0
+            excess = len(canonical) - (len(title.full) + 6)
+            if excess > 0:
+                score -= 2.0 * excess
+            if title.item == 1 and "申报表" not in canonical and ("申报材料" in canonical or "申报书" in canonical):
+                score -= 20.0  # the cover's "…申报材料" is not the 申报表
+            scores.append((title.item, score))
+        scores.sort(key=lambda pair: -pair[1])
+        return scores
+
+    def match_title(self, text: str, numbering: str | None = None) -> TitleMatch | None:
+        """The item a heading-like text names, with a score; None when it names nothing."""
+        if numbering:
+            text = f"{numbering.strip()} {text}"
+        number, rest = split_numbering(text)
+        ranked = self.score_items(canonical_form(rest))
+        if len(ranked) < 2:
+            return None
+        (best_item, best), (_, second) = ranked[0], ranked[1]
+        # A number that names one of the close contenders settles the choice.
+        if number is not None and number in self.canonical and number != best_item:
+            for item, score in ranked[1:4]:
+                if item == number and score >= best - 6:
+                    best_item, second, best = item, best, score
+                    break
+        return TitleMatch(best_item, best, second, number, rest)
+
+    def file_item(self, name: str) -> int | None:
+        """The item a file's own name gives ('08 有效发明专利清单.xlsx' → 8), if any."""
+        stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", PurePosixPath(name).name)
+        match = self.match_title(stem)
+        if match is None:
+            return None
+        if match.number == match.item and match.score >= FILE_NAME_SCORE_WITH_NUMBER:
+            return match.item
+        if match.score >= FILE_NAME_SCORE and match.score - match.runner_up >= MIN_MARGIN:
+            return match.item
         return None
-    (best_item, best), (_, second) = ranked[0], ranked[1]
-    # A number that names one of the close contenders settles the choice.
-    if number is not None and 1 <= number <= 20 and number != best_item:
-        for item, score in ranked[1:4]:
-            if item == number and score >= best - 6:
-                best_item, second, best = item, best, score
-                break
-    return TitleMatch(best_item, best, second, number, rest)
 
 
 def is_reference(text: str) -> bool:
@@ -286,3 +291,22 @@ _FOOTER = re.compile(
 def is_page_furniture(text: str) -> bool:
     """Page numbers and footers: '第 3 页', '- 3 -', '3', '3/20'."""
     return bool(_FOOTER.match(nfkc(text)))
+
+
+# --- what may be a heading --------------------------------------------------------
+
+MIN_MARGIN = 4.0  # over the runner-up item, unless numbering decides
+STRONG_HEADING_SCORE = 90.0  # a match this good ends the cover and the 目录
+MAX_HEADING_CHARS = 70
+
+
+def plausible_heading_text(text: str) -> bool:
+    compact = re.sub(r"\s+", "", nfkc(text))
+    if not 2 <= len(compact) <= MAX_HEADING_CHARS * 2:
+        return False
+    if text.count("\t") >= 2 or is_page_furniture(text) or is_reference(text):
+        return False
+    # a 目录 line (leaders and a page number) is never the item's own heading
+    if has_leaders(text) and split_page_number(text)[1] is not None:
+        return False
+    return len(canonical_form(split_numbering(text)[1])) <= MAX_HEADING_CHARS

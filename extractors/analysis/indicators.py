@@ -20,7 +20,7 @@ from extractors.analysis import nlp, numbers
 from extractors.analysis.tables import GridCell, line_rows, table_grid
 from pipeline.core.document import Line, SourceDocument, Table
 from pipeline.core.result import INDICATOR_KEYS, Evidence, Indicator, empty_indicators
-from extractors.analysis.sections import LocatedBlock, SectionIndex, file_item
+from extractors.analysis.spans import LocatedBlock, SectionIndex
 
 
 @dataclass(frozen=True)
@@ -574,7 +574,7 @@ def _blocks_for_indicators(index: SectionIndex, docs: list[SourceDocument]) -> l
         attached = [
             LocatedBlock(doc=doc, page=page, block=block)
             for doc in docs
-            if doc.name != span.file and file_item(doc.name) == 1
+            if doc.name != span.file and index.titles.file_item(doc.name) == 1
             for page, block in doc.iter_blocks()
         ]
         return ([span.heading] if span.heading else []) + list(span.blocks) + attached

@@ -28,7 +28,8 @@ from pipeline.core.result import (
     ServicePlatform,
     StandardEntry,
 )
-from extractors.analysis.sections import LocatedBlock, SectionIndex, file_item
+from extractors.analysis.headings import ItemTitles
+from extractors.analysis.spans import LocatedBlock, SectionIndex
 
 HONOR_ORDER = ("champion", "little_giant", "specialized_sme", "innovative_sme", "high_tech")
 
@@ -639,13 +640,15 @@ def _level_words(text: str) -> str | None:
 _ENTERPRISE_FALLBACK_SKIP = {1, 7, 8, 17, 18, 19, 20}
 
 
-def attached_list_blocks(docs: list[SourceDocument], item: int, span_file: str | None) -> list[LocatedBlock]:
+def attached_list_blocks(
+    docs: list[SourceDocument], item: int, span_file: str | None, titles: ItemTitles
+) -> list[LocatedBlock]:
     """A list sent as its own file ("附件17 境外分支机构清单.xlsx") while the body's section
     only says "详见附件17" (no entries of its own): that file holds the item's list."""
     return [
         LocatedBlock(doc=doc, page=page, block=block)
         for doc in docs
-        if doc.name != span_file and file_item(doc.name) == item
+        if doc.name != span_file and titles.file_item(doc.name) == item
         for page, block in doc.iter_blocks()
     ]
 
@@ -654,7 +657,7 @@ def entries_for(index: SectionIndex, item: int, build: Callable[[Record], object
     """Every entry of one item, in reading order; duplicates stay (the validators report them)."""
     span = index.section(item)
     if span.present:
-        records = section_records(span.blocks, item) or section_records(attached_list_blocks(docs or [], item, span.file), item)
+        records = section_records(span.blocks, item) or section_records(attached_list_blocks(docs or [], item, span.file, index.titles), item)
     elif item == 3:
         records = [
             record

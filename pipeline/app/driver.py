@@ -16,19 +16,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from extractors.analysis.headings import ItemTitles
 from extractors.analysis.indicators import extract_indicators
 from extractors.analysis.lists import extract_lists
 from extractors.analysis.nlp import get_nlp
 from extractors.analysis.sections import find_sections
+from extractors.analysis.spans import SectionIndex
 from extractors.readers.registry import FanOut, default_fan_out, read_members
-from pipeline.core.result import FileEntry, PacketResult, SectionResult
+from pipeline.core.result import Cover, FileEntry, PacketResult, SectionResult
 from pipeline.core.settings import Settings
 from pipeline.core.version import CODE_VERSION
 from pipeline.core.workers import start_thread
 from pipeline.intake.packet import LoadedPacket, load_packet
 from pipeline.reports import write_packet_outputs
 from pipeline.reports.intro import draft_intro
-from pipeline.rounds.ruleset import choose_ruleset
+from pipeline.rounds.ruleset import Ruleset, choose_ruleset
 from validators.checks import check_packet
 
 
@@ -79,6 +81,18 @@ def read_packet(packet: LoadedPacket, settings: Settings, fan_out: FanOut):
         preparing.join()  # get_nlp is cached without a lock: never build it twice at once
     findings = list(packet.findings) + [f for outcome in outcomes for f in outcome.findings]
     return [o.document for o in outcomes if o.document is not None], findings
+
+
+def find_round_sections(runner: Runner, docs, requested: str | None) -> tuple[Ruleset, SectionIndex]:
+    """The round and where its items sit: the items are the round's, the round is the one
+    requested or the one the cover's 填报日期 falls in. The cover is found with the newest
+    round's items; when the cover's round lists other items, they are looked for again."""
+    first = runner.run(choose_ruleset, requested, Cover())
+    index = runner.run(find_sections, docs, ItemTitles.of_round(first))
+    ruleset = runner.run(choose_ruleset, requested, index.cover)
+    if ruleset.items != first.items:
+        index = runner.run(find_sections, docs, ItemTitles.of_round(ruleset))
+    return ruleset, index
 
 
 def file_entries(packet: LoadedPacket, docs) -> list[FileEntry]:
@@ -138,12 +152,11 @@ def run_packet(source: Path, out_dir: Path, settings: Settings,
         with timer.stage("read"):
             docs, read_findings = read_packet(packet, settings, runner.fan_out)
         with timer.stage("sections"):
-            index = runner.run(find_sections, docs)
+            ruleset, index = find_round_sections(runner, docs, settings.ruleset)
         with timer.stage("extraction"):
             indicators = runner.run(extract_indicators, index, docs)
             lists = runner.run(extract_lists, index, docs)
         with timer.stage("checks"):
-            ruleset = runner.run(choose_ruleset, settings.ruleset, index.cover)
             findings = read_findings + runner.run(check_packet, index, indicators, lists, ruleset)
         intro = runner.run(draft_intro, docs, index=index, indicators=indicators)
         result = assemble_result(packet, docs, index, indicators, lists, ruleset, findings, intro)

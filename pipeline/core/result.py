@@ -15,29 +15,6 @@ from pipeline.core.document import BBox, Provenance
 
 SCHEMA_VERSION = "1"
 
-CANONICAL_TITLES: dict[int, str] = {
-    1: "中小企业特色产业集群申报表",
-    2: "省辖市级工业和信息化主管部门现场核查符合性说明",
-    3: "集群内重点企业名单",
-    4: "产业链图谱",
-    5: "集群已开展的制造资源共享工作佐证材料",
-    6: "集群已开展的质量品牌建设工作佐证材料",
-    7: "集群内中小企业近三年主持或参与制修订标准清单",
-    8: "集群内中小企业有效发明专利清单",
-    9: "集群已开展的协同创新工作佐证材料",
-    10: "集群开展的数字化服务工作佐证材料",
-    11: "集群开展数字化新模式新业态推广工作佐证材料",
-    12: "集群碳排放监测机制",
-    13: "集群开展碳达峰碳中和相关宣传、监测等工作情况佐证材料",
-    14: "集群开展的能源和资源综合利用工作佐证材料",
-    15: "集群已具备绿色低碳公共服务能力佐证材料",
-    16: "集群开展的国际合作交流活动佐证材料",
-    17: "集群或集群内企业在境外设立分支机构清单、营业执照等",
-    18: "集群已建设的中小企业公共服务平台清单及认定文件",
-    19: "集群已提供的中小企业公共服务清单、合同等",
-    20: "集群治理情况佐证材料",
-}
-
 INDICATOR_KEYS: tuple[str, ...] = (
     "area_km2",
     "output_yi_by_year",
@@ -242,10 +219,6 @@ def empty_indicators() -> dict[str, Indicator]:
     return {key: Indicator() for key in INDICATOR_KEYS}
 
 
-def empty_sections() -> list[SectionResult]:
-    return [SectionResult(item=i, title=t) for i, t in CANONICAL_TITLES.items()]
-
-
 class PacketResult(BaseModel):
     schema_version: str = SCHEMA_VERSION
     packet_id: str
@@ -253,7 +226,7 @@ class PacketResult(BaseModel):
     status: str = "pass"
     files: list[FileEntry] = Field(default_factory=list)
     cover: Cover = Field(default_factory=Cover)
-    sections: list[SectionResult] = Field(default_factory=empty_sections)
+    sections: list[SectionResult] = Field(default_factory=list)  # the round's items, from the driver
     indicators: dict[str, Indicator] = Field(default_factory=empty_indicators)
     lists: Lists = Field(default_factory=Lists)
     findings: list[Finding] = Field(default_factory=list)

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator, Mapping
 
 from pipeline.core.document import Cell, Line, SourceDocument, Table
 from pipeline.core.result import Cover, Indicator
-from extractors.analysis.sections import SectionIndex
+from extractors.analysis.spans import SectionIndex
 
 INTRO_LIMIT = 150
 

@@ -6,7 +6,7 @@ the labels are display text only and never feed back into checks.
 
 from __future__ import annotations
 
-from pipeline.core.result import STATUS_LABELS, CANONICAL_TITLES, FindingCode, Severity
+from pipeline.core.result import STATUS_LABELS, FindingCode, Severity
 
 VERDICT_LABELS = STATUS_LABELS
 
@@ -167,8 +167,8 @@ CODE_LABELS: dict[FindingCode, str] = {
 }
 
 
-def item_label(item: int | None) -> str:
+def item_label(item: int | None, title: str = "") -> str:
     """"第 3 项 集群内重点企业名单" for an item number, "整体" for packet-wide findings."""
     if item is None:
         return "整体（不属于某一项材料）"
-    return f"第 {item} 项　{CANONICAL_TITLES.get(item, '')}".rstrip()
+    return f"第 {item} 项　{title}".rstrip()

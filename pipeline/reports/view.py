@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pipeline.core.result import (
-    CANONICAL_TITLES,
     COVER_KEYS,
     INDICATOR_KEYS,
     Evidence,
@@ -109,6 +108,7 @@ class SeverityGroup:
 def group_findings(result: PacketResult) -> list[SeverityGroup]:
     """Findings by severity (errors first), then by item (packet-wide last), keeping their order."""
     rules = rule_descriptions(result.ruleset)
+    titles = {s.item: s.title for s in result.sections}
     groups: list[SeverityGroup] = []
     for severity in SEVERITY_ORDER:
         of_severity = [f for f in result.findings if f.severity is severity]
@@ -118,7 +118,7 @@ def group_findings(result: PacketResult) -> list[SeverityGroup]:
         item_groups = [
             ItemGroup(
                 item=item,
-                label=item_label(item),
+                label=item_label(item, titles.get(item, "") if item is not None else ""),
                 findings=[
                     FindingView(f, CODE_LABELS.get(f.code, f.code.value), SEVERITY_LABELS[f.severity], rules.get(f.code.value))
                     for f in of_severity
@@ -198,10 +198,9 @@ class SectionRow:
 
 
 def section_rows(result: PacketResult) -> list[SectionRow]:
-    by_item = {s.item: s for s in result.sections}
     rows = []
-    for item, title in CANONICAL_TITLES.items():
-        section = by_item.get(item) or SectionResult(item=item, title=title)
+    for section in sorted(result.sections, key=lambda s: s.item):
+        item = section.item
         if not section.present:
             status, label = "missing", "缺失"
         elif section.empty:

@@ -8,6 +8,7 @@ error that names the wrong key.
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.errors import IntakeError, UsageError
-from pipeline.core.result import INDICATOR_KEYS, Cover, Evidence, Finding, FindingCode, Severity
+from pipeline.core.result import COVER_KEYS, INDICATOR_KEYS, Cover, Evidence, Finding, FindingCode, Severity
 
 RULES_DIR = Path(__file__).resolve().parent
 
@@ -41,11 +42,11 @@ WORDING_OPS: dict[str, str] = {
 # uses any other name is rejected when the rule file is loaded.
 _THRESHOLD_FIELDS = {"value", "threshold", "unit", "wording", "rule", "label", "detail", "criterion"}
 MESSAGE_FIELDS: dict[FindingCode, set[str]] = {
-    FindingCode.SECTION_MISSING: {"item", "title"},
-    FindingCode.SECTION_EMPTY: {"item", "title"},
-    FindingCode.SECTION_ORDER: {"order"},
-    FindingCode.TOC_MISSING: set(),
-    FindingCode.TOC_PAGE_MISMATCH: {"item", "title", "toc_page", "actual_page"},
+    FindingCode.SECTION_MISSING: {"item", "title", "hint"},
+    FindingCode.SECTION_EMPTY: {"item", "title", "where"},
+    FindingCode.SECTION_ORDER: {"order", "names", "count"},
+    FindingCode.TOC_MISSING: {"count"},
+    FindingCode.TOC_PAGE_MISMATCH: {"item", "title", "toc_page", "actual_page", "where"},
     FindingCode.COVER_FIELD_MISSING: {"field", "label"},
     FindingCode.INDICATOR_MISSING: {"field", "label", "criterion", "detail"},
     FindingCode.AREA_OVER_LIMIT: _THRESHOLD_FIELDS,
@@ -207,9 +208,9 @@ class Criterion(_Strict):
     @field_validator("evidence_items")
     @classmethod
     def _items_in_range(cls, items: list[int]) -> list[int]:
-        bad = [i for i in items if not 1 <= i <= 20]
+        bad = [i for i in items if i < 1]
         if bad:
-            raise ValueError(f"evidence items must be 1..20, got {bad}")
+            raise ValueError(f"evidence items are item numbers from 1, got {bad}")
         return items
 
     @property
@@ -279,6 +280,57 @@ class CodeRule(_Strict):
     criterion: int | None = None
 
 
+class RequiredItem(_Strict):
+    """One of the round's required materials: its canonical title and its heading signature."""
+
+    number: int = Field(ge=1)
+    title: str = Field(min_length=2)
+    signature: list[list[str]] = Field(min_length=1)
+
+    @field_validator("signature")
+    @classmethod
+    def _groups_not_empty(cls, groups: list[list[str]]) -> list[list[str]]:
+        if any(not group or any(not term.strip() for term in group) for group in groups):
+            raise ValueError("every signature group needs at least one non-empty term")
+        return groups
+
+
+class MissingHints(_Strict):
+    toc_with_page: str
+    toc: str
+    nowhere: str
+
+    @model_validator(mode="after")
+    def _placeholders_known(self) -> "MissingHints":
+        for name in ("toc_with_page", "toc", "nowhere"):
+            extra = _placeholders(getattr(self, name)) - {"toc_page"}
+            if extra:
+                raise ValueError(f"{name}: unknown placeholder(s) {sorted(extra)}; allowed ['toc_page']")
+        return self
+
+
+class CompletenessRules(_Strict):
+    cover_fields: dict[str, str] = Field(min_length=1)
+    missing_hints: MissingHints
+    where: str
+
+    @field_validator("cover_fields")
+    @classmethod
+    def _cover_keys(cls, fields: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in fields if k not in COVER_KEYS]
+        if unknown:
+            raise ValueError(f"unknown cover field(s) {unknown}; known {list(COVER_KEYS)}")
+        return fields
+
+    @field_validator("where")
+    @classmethod
+    def _where_placeholders(cls, where: str) -> str:
+        extra = _placeholders(where) - {"file", "page"}
+        if extra:
+            raise ValueError(f"unknown placeholder(s) {sorted(extra)}; allowed ['file', 'page']")
+        return where
+
+
 class Ruleset(_Strict):
     """One round's criteria, validated when the rule file is loaded."""
 
@@ -286,6 +338,8 @@ class Ruleset(_Strict):
     round_year: int
     title: str
     years: list[int] = Field(min_length=1)
+    items: list[RequiredItem] = Field(min_length=1)
+    completeness: CompletenessRules
     indicator_labels: dict[str, str]
     criteria: list[Criterion] = Field(min_length=1)
     thresholds: dict[FindingCode, Threshold]
@@ -309,9 +363,21 @@ class Ruleset(_Strict):
             raise ValueError(f"labels missing for {missing}, unknown keys {unknown}")
         return labels
 
+    @field_validator("items")
+    @classmethod
+    def _items_numbered_in_order(cls, items: list[RequiredItem]) -> list[RequiredItem]:
+        numbers = [item.number for item in items]
+        if numbers != list(range(1, len(items) + 1)):
+            raise ValueError(f"items must be numbered 1..{len(items)} in order, got {numbers}")
+        return items
+
     @model_validator(mode="after")
     def _cross_references(self) -> "Ruleset":
         numbers = {c.number for c in self.criteria}
+        for criterion in self.criteria:
+            outside = [i for i in criterion.evidence_items if i > len(self.items)]
+            if outside:
+                raise ValueError(f"criteria[{criterion.number}].evidence_items: no item {outside} (items 1..{len(self.items)})")
         missing_codes = [c.value for c in FindingCode if c not in self.codes]
         if missing_codes:
             raise ValueError(f"codes: no severity/message for {missing_codes}")
@@ -336,6 +402,9 @@ class Ruleset(_Strict):
         return self
 
     # --- lookups the checks and reports use ---------------------------------------------------
+
+    def item_title(self, number: int) -> str:
+        return self.items[number - 1].title
 
     def criterion(self, number: int) -> Criterion:
         for criterion in self.criteria:
@@ -386,7 +455,7 @@ class Ruleset(_Strict):
             severity=self.severity(code),
             item=item,
             field=field,
-            message=self.message(code, **values),
+            message=self.message(code, **({"item": item, "field": field} | values)),
             evidence=[e for e in (evidence or []) if e is not None],
         )
 
@@ -402,9 +471,21 @@ def _describe_validation_error(file: Path, error: ValidationError) -> str:
     return f"规则文件 {file} 有误，请修正后重试：" + "；".join(problems)
 
 
-def available_rulesets(rules_dir: Path = RULES_DIR) -> list[str]:
-    """Names of the rounds with a rule file, oldest first (each *.yaml in the folder)."""
-    return sorted(path.stem for path in rules_dir.glob("*.yaml"))
+RULES_DIR_ENV = "CLUSTER_INTAKE_RULES_DIR"
+
+
+def rules_dirs(rules_dir: Path | None = None) -> list[Path]:
+    """Where rule files are looked for: the folder asked for; else a bureau's own folder
+    (`CLUSTER_INTAKE_RULES_DIR`) before the rounds shipped with the package."""
+    if rules_dir is not None:
+        return [rules_dir]
+    extra = os.environ.get(RULES_DIR_ENV)
+    return ([Path(extra)] if extra else []) + [RULES_DIR]
+
+
+def available_rulesets(rules_dir: Path | None = None) -> list[str]:
+    """Names of the rounds with a rule file, oldest first (each *.yaml in the folders)."""
+    return sorted({path.stem for folder in rules_dirs(rules_dir) for path in folder.glob("*.yaml")})
 
 
 def load_ruleset_file(path: Path) -> Ruleset:
@@ -424,13 +505,19 @@ def load_ruleset_file(path: Path) -> Ruleset:
     return ruleset
 
 
+def load_ruleset(name: str, rules_dir: Path | None = None) -> Ruleset:
+    """The round `name` ("2022") from the first rules folder that has `<name>.yaml`."""
+    for folder in rules_dirs(rules_dir):
+        path = folder / f"{name}.yaml"
+        if path.is_file():
+            return _load_cached(path.resolve(), path.stat().st_mtime_ns)
+    available = "、".join(available_rulesets(rules_dir)) or "无"
+    raise RulesetNotFound(f"没有名为“{name}”的规则版本；可用的版本：{available}")
+
+
 @lru_cache(maxsize=None)
-def load_ruleset(name: str, rules_dir: Path = RULES_DIR) -> Ruleset:
-    """The round `name` ("2022") from `<rules_dir>/<name>.yaml`."""
-    path = rules_dir / f"{name}.yaml"
-    if not path.is_file():
-        available = "、".join(available_rulesets(rules_dir)) or "无"
-        raise RulesetNotFound(f"没有名为“{name}”的规则版本；可用的版本：{available}")
+def _load_cached(path: Path, mtime_ns: int) -> Ruleset:
+    """One parse per file version: a rule file edited while the watcher runs is read again."""
     return load_ruleset_file(path)
 
 
@@ -439,13 +526,14 @@ def _fill_year(fill_date: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def choose_ruleset(requested: str | None, cover: Cover, rules_dir: Path = RULES_DIR) -> Ruleset:
+def choose_ruleset(requested: str | None, cover: Cover, rules_dir: Path | None = None) -> Ruleset:
     """The requested round; else the newest round not later than the cover's 填报日期; else the newest."""
     if requested:
         return load_ruleset(requested, rules_dir)
     rulesets = [load_ruleset(name, rules_dir) for name in available_rulesets(rules_dir)]
     if not rulesets:
-        raise RulesetInvalid(f"规则目录 {rules_dir} 中没有任何规则文件")
+        folders = "、".join(str(folder) for folder in rules_dirs(rules_dir))
+        raise RulesetInvalid(f"规则目录 {folders} 中没有任何规则文件")
     rulesets.sort(key=lambda r: r.round_year)
     year = _fill_year(cover.fill_date)
     if year is not None:
