@@ -11,15 +11,13 @@ import yaml
 
 from pipeline.core.errors import UsageError
 from pipeline.core.result import INDICATOR_KEYS, Cover, FindingCode, Severity
+from pipeline.rounds.parts import MESSAGE_FIELDS, compare, format_number
 from pipeline.rounds.ruleset import (
-    MESSAGE_FIELDS,
     RULES_DIR,
     RulesetInvalid,
     RulesetNotFound,
     available_rulesets,
     choose_ruleset,
-    compare,
-    format_number,
     indicator_thresholds,
     load_ruleset,
     load_ruleset_file,

@@ -12,7 +12,8 @@ from collections import Counter
 from pipeline.core.result import Finding, FindingCode, Indicator, Lists
 from validators.criteria import ITEM_APPLICATION_FORM, indicator_evidence, scalar_value, yearly_values
 from validators.lists import MAX_EVIDENCE, effective_patent_kind, enterprise_groups, patent_key
-from pipeline.rounds.ruleset import Ruleset, format_number
+from pipeline.rounds.parts import format_number
+from pipeline.rounds.ruleset import Ruleset
 
 LIST_NAMES = {
     "key_enterprises": "第3项重点企业名单",

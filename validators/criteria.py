@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.core.result import Evidence, Finding, FindingCode, Indicator
-from pipeline.rounds.ruleset import Condition, Ruleset, Threshold, format_number
+from pipeline.rounds.parts import Condition, Threshold, format_number
+from pipeline.rounds.ruleset import Ruleset
 
 ITEM_APPLICATION_FORM = 1  # every indicator is read from item 1 (申报表)
 

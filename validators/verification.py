@@ -16,7 +16,8 @@ from rapidfuzz import fuzz
 from pipeline.core.document import Line, Table
 from pipeline.core.result import Evidence, Finding, FindingCode
 from extractors.analysis.spans import SectionIndex, SectionSpan
-from pipeline.rounds.ruleset import Ruleset, Statement, VerificationRules, choose_ruleset
+from pipeline.rounds.parts import Statement, VerificationRules
+from pipeline.rounds.ruleset import Ruleset, choose_ruleset
 
 ITEM_VERIFICATION = 2
 
