@@ -60,6 +60,15 @@ def batch_table(outcomes: list[PacketOutcome]) -> list[dict[str, object]]:
     return rows
 
 
+# two packets at a time (two cores); failures and completions logged in Chinese, once
+BATCH_FLOW_OPTIONS = dict(
+    task_runner=ThreadPoolTaskRunner(max_workers=2),
+    on_failure=[log_failure],
+    on_crashed=[log_failure],
+    on_completion=[log_completion],
+)
+
+
 def _finish(outcomes: list[PacketOutcome], out_dir: Path, key: str, title: str) -> list[PacketOutcome]:
     write_batch_outputs_task(outcomes, out_dir)
     if outcomes:
@@ -67,14 +76,7 @@ def _finish(outcomes: list[PacketOutcome], out_dir: Path, key: str, title: str) 
     return outcomes
 
 
-@flow(
-    name="batch",
-    flow_run_name="batch-{inbox.name}",
-    task_runner=ThreadPoolTaskRunner(max_workers=2),
-    on_failure=[log_failure],
-    on_crashed=[log_failure],
-    on_completion=[log_completion],
-)
+@flow(name="batch", flow_run_name="batch-{inbox.name}", **BATCH_FLOW_OPTIONS)
 def batch_flow(inbox: Path, out_dir: Path, settings: Settings | None = None) -> list[PacketOutcome]:
     """Every packet directly under `inbox` (fanned out), then `summary.xlsx`, `batch.json`, `report.html`."""
     settings = settings or get_settings()
@@ -97,14 +99,7 @@ def stored_outcome(run: StoredRun) -> PacketOutcome | None:
     return None
 
 
-@flow(
-    name="nightly",
-    flow_run_name="nightly",
-    task_runner=ThreadPoolTaskRunner(max_workers=2),
-    on_failure=[log_failure],
-    on_crashed=[log_failure],
-    on_completion=[log_completion],
-)
+@flow(name="nightly", flow_run_name="nightly", **BATCH_FLOW_OPTIONS)
 def nightly_flow(out_dir: Path, settings: Settings | None = None) -> list[PacketOutcome]:
     """Re-check stored packets whose ruleset or code version changed; summary over all stored packets."""
     settings = settings or get_settings()

@@ -119,6 +119,12 @@ def check_enterprises(enterprises: list[KeyEnterprise], ruleset: Ruleset) -> lis
     return findings
 
 
+def _number_invalid(code: FindingCode, item: int, entry, reason: str, ruleset: Ruleset) -> Finding:
+    """A list entry whose number fails its scheme (a standard's or a patent's)."""
+    return ruleset.finding(code, item=item, evidence=_evidence([entry]), number=entry.number, reason=reason,
+                           title=entry.title or "")
+
+
 # --- item 7: standards ------------------------------------------------------------------------
 
 
@@ -127,16 +133,7 @@ def check_standards(lists: Lists, ruleset: Ruleset) -> list[Finding]:
     for entry in lists.standards:
         reason = validate_standard_number(entry.number)
         if reason:
-            findings.append(
-                ruleset.finding(
-                    FindingCode.STANDARD_NUMBER_INVALID,
-                    item=ITEM_STANDARDS,
-                    evidence=_evidence([entry]),
-                    number=entry.number,
-                    reason=reason,
-                    title=entry.title or "",
-                )
-            )
+            findings.append(_number_invalid(FindingCode.STANDARD_NUMBER_INVALID, ITEM_STANDARDS, entry, reason, ruleset))
     return findings
 
 
@@ -156,16 +153,7 @@ def check_patents(patents: list[PatentEntry], ruleset: Ruleset) -> list[Finding]
             continue
         reason = validate_patent_number(entry.number)
         if reason:
-            findings.append(
-                ruleset.finding(
-                    FindingCode.PATENT_NUMBER_INVALID,
-                    item=ITEM_PATENTS,
-                    evidence=_evidence([entry]),
-                    number=entry.number,
-                    reason=reason,
-                    title=entry.title or "",
-                )
-            )
+            findings.append(_number_invalid(FindingCode.PATENT_NUMBER_INVALID, ITEM_PATENTS, entry, reason, ruleset))
         kind = effective_patent_kind(entry, ruleset)
         if kind in ruleset.consistency.non_invention_kinds:
             findings.append(

@@ -89,6 +89,14 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def known_indicators(keys: list[str]) -> list[str]:
+    """The keys, when every one is an indicator of the contract; else the error names the others."""
+    unknown = [k for k in keys if k not in INDICATOR_KEYS]
+    if unknown:
+        raise ValueError(f"unknown indicator key(s) {unknown}; allowed: {list(INDICATOR_KEYS)}")
+    return keys
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -107,10 +115,7 @@ class Condition(_Strict):
     @field_validator("fields")
     @classmethod
     def _known_fields(cls, fields: list[str]) -> list[str]:
-        unknown = [f for f in fields if f not in INDICATOR_KEYS]
-        if unknown:
-            raise ValueError(f"unknown indicator key(s) {unknown}; allowed: {list(INDICATOR_KEYS)}")
-        return fields
+        return known_indicators(fields)
 
     @model_validator(mode="after")
     def _wording_matches_op(self) -> "Condition":
@@ -171,17 +176,12 @@ class Criterion(_Strict):
     @field_validator("needs")
     @classmethod
     def _known_needs(cls, needs: list[str]) -> list[str]:
-        unknown = [f for f in needs if f not in INDICATOR_KEYS]
-        if unknown:
-            raise ValueError(f"unknown indicator key(s) {unknown}")
-        return needs
+        return known_indicators(needs)
 
     @field_validator("needs_any")
     @classmethod
     def _known_groups(cls, groups: list[list[str]]) -> list[list[str]]:
-        unknown = [f for group in groups for f in group if f not in INDICATOR_KEYS]
-        if unknown:
-            raise ValueError(f"unknown indicator key(s) {unknown}")
+        known_indicators([f for group in groups for f in group])
         return groups
 
     @field_validator("evidence_items")
