@@ -33,7 +33,7 @@ from pipeline.intake.packet import LoadedPacket, PacketMember
 from pipeline.reports import PacketFailure, write_batch_outputs, write_packet_outputs
 from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
-from pipeline.reports.rules_text import rule_descriptions
+from pipeline.rounds.ruleset import rule_descriptions
 from pipeline.reports.intro import clip_intro, draft_intro
 from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADERS
 from pipeline.reports.xlsx import looks_like_formula
@@ -508,10 +508,11 @@ def test_clip_intro_limits() -> None:
     assert clip_intro("甲" * 400).endswith("…") and len(clip_intro("甲" * 400)) == 150
 
 
-def test_unknown_ruleset_falls_back_to_builtin_rule_text(sample: SamplePacket) -> None:
+def test_a_result_of_a_retired_round_still_renders_without_criteria_text(sample: SamplePacket) -> None:
+    """The criteria text comes only from the round's rule file: no second copy in Python."""
     sample.result.ruleset = "1999"
     html, _ = render_packet_html(sample.result, members_by_name(sample.packet))
-    assert "中小企业产值占集群总产值" in html and "认定标准：一、具有较强核心竞争力" in html
+    assert "中小企业产值占集群总产值" in html and "认定标准：一、具有较强核心竞争力" not in html
 
 
 def test_atomic_write_gives_new_files_normal_permissions(tmp_path: Path) -> None:

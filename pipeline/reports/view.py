@@ -41,7 +41,7 @@ from pipeline.reports.labels import (
     VERDICT_LABELS,
     item_label,
 )
-from pipeline.reports.rules_text import RuleDescription, indicator_thresholds, rule_descriptions
+from pipeline.rounds.ruleset import RuleDescription, indicator_thresholds, rule_descriptions
 
 LIST_ITEMS: dict[str, int] = {
     "key_enterprises": 3,

@@ -266,9 +266,19 @@ class RuleDescription:
     threshold: str | None  # the rule it tests
 
 
+def _known_round(ruleset_name: str) -> Ruleset | None:
+    """The round, or None when its rule file is gone (a stored result of a retired round still renders)."""
+    try:
+        return load_ruleset(ruleset_name)
+    except RulesetNotFound:
+        return None
+
+
 def rule_descriptions(ruleset_name: str) -> dict[str, RuleDescription]:
-    """Finding code → the rule it tests, from the rule file (read by `pipeline/reports/rules_text.py`)."""
-    ruleset = load_ruleset(ruleset_name)
+    """Finding code → the criterion and the rule it tests, as the reports quote them."""
+    ruleset = _known_round(ruleset_name)
+    if ruleset is None:
+        return {}
     return {
         code.value: RuleDescription(criterion=ruleset.basis_text(code), threshold=ruleset.rule_text(code) or None)
         for code in FindingCode
@@ -277,8 +287,10 @@ def rule_descriptions(ruleset_name: str) -> dict[str, RuleDescription]:
 
 def indicator_thresholds(ruleset_name: str) -> dict[str, str]:
     """Indicator key → the threshold it must meet ("70%以上", "每年均40亿元以上")."""
-    ruleset = load_ruleset(ruleset_name)
+    ruleset = _known_round(ruleset_name)
     out: dict[str, str] = {}
+    if ruleset is None:
+        return out
     for code, threshold in ruleset.thresholds.items():
         if len(threshold.any_of) == 1 and len(threshold.any_of[0].fields) == 1:
             condition = threshold.any_of[0]
