@@ -589,3 +589,36 @@ def test_stub_headings_pointing_at_attachment_files_keep_the_packet_order():
     assert index.section(3).file == "附件3 集群内重点企业名单.xlsx" and not index.section(3).empty
     assert index.section(8).file == "01 申报材料正文.pdf" and index.section(8).empty  # its attachment is not there
     assert index.order == list(ALL_ITEMS)
+
+
+def _headed_packet(header: str, empty_item: int) -> SourceDocument:
+    """One item per page, each page topped by the same running header; one item only a heading."""
+    pages = [PageSpec([header, *COVER_LINES])]
+    for item in range(1, 21):
+        body = [] if item == empty_item else BODY[item]
+        pages.append(PageSpec([header, f"{item}．{CANONICAL_TITLES[item]}", *body], heading_lines=frozenset({1})))
+    return make_doc("申报材料.pdf", pages)
+
+
+@pytest.mark.parametrize("header", ["某省某市特色机械产业集群申报材料", "鹤壁市浚县食品加工产业集群 申报材料（2022年）"])
+def test_a_running_header_is_not_the_content_of_an_item_that_is_only_a_heading(header):
+    index = find_sections([_headed_packet(header, empty_item=9)])
+    nine = index.section(9)
+    assert nine.present and nine.empty and nine.first_page == nine.last_page == 10
+    assert [s.item for s in index.sections if s.empty] == [9]
+    assert not index.section(8).empty and index.section(8).last_page == 9
+
+
+def test_a_list_header_repeated_on_every_page_stays_in_the_item():
+    """A line at the top of every page of one item is still that item's text (only content, not furniture, counts)."""
+    header = "序号 企业名称 统一社会信用代码"
+    pages = [PageSpec(COVER_LINES)]
+    for item in range(1, 21):
+        pages.append(PageSpec([f"{item}．{CANONICAL_TITLES[item]}", *BODY[item]], heading_lines=frozenset({0})))
+    pages[3:4] = [PageSpec([f"3．{CANONICAL_TITLES[3]}", header, "1 甲公司 91410600MA3X4ABC1Y"], heading_lines=frozenset({0}))] + [
+        PageSpec([header, f"{n} 乙公司{n} 91410600MA3X4ABC1Y"]) for n in range(2, 6)
+    ]
+    index = find_sections([make_doc("申报材料.pdf", pages)])
+    three = index.section(3)
+    texts = [b.block.text for b in three.blocks if isinstance(b.block, Line)]
+    assert texts.count(header) == 5 and not three.empty and three.last_page == 8

@@ -33,7 +33,7 @@ from extractors.analysis.headings import (
     split_numbering,
 )
 from extractors.analysis.ocr_corrections import repair_ocr_cover
-from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan, Slot, TocEntry, has_substance, located, slots_of
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan, Slot, TocEntry, has_substance, located, running_lines, slots_of
 from pipeline.core.document import Block, FileKind, Line, SourceDocument, Table
 
 
@@ -305,9 +305,12 @@ def _last_page(doc: SourceDocument) -> int:
 
 def _heading_spans(
     docs: list[SourceDocument], all_slots: list[list[Slot]], excluded: list[set[int]], chosen: dict[int, _Candidate],
-    titles: ItemTitles,
+    titles: ItemTitles, furniture: list[set[int]],
 ) -> dict[int, SectionSpan]:
-    """Each chosen heading's span: from the heading to the next chosen heading in the same file."""
+    """Each chosen heading's span: from the heading to the next chosen heading in the same file.
+
+    Running headers and footers stay in the span's blocks but are not its content: they
+    neither fill an empty item nor carry it onto the next page."""
     by_doc: dict[int, list[_Candidate]] = {}
     for head in chosen.values():
         by_doc.setdefault(head.slot.doc_index, []).append(head)
@@ -317,17 +320,20 @@ def _heading_spans(
         heads.sort(key=lambda c: c.slot.index)
         for n, head in enumerate(heads):
             stop = heads[n + 1].slot.index if n + 1 < len(heads) else len(slots)
-            body = [located(doc, s) for s in slots[head.end_index + 1 : stop] if s.index not in excluded[doc_index]]
+            kept = [s for s in slots[head.end_index + 1 : stop] if s.index not in excluded[doc_index]]
+            body = [located(doc, s) for s in kept]
+            content = [located(doc, s) for s in kept if s.index not in furniture[doc_index]]
             if isinstance(head.slot.block, Table):  # a sheet name or title row: the table is the content
                 body.insert(0, located(doc, head.slot))
+                content.insert(0, located(doc, head.slot))
             spans[head.item] = SectionSpan(
                 item=head.item,
                 title=titles.title(head.item),
                 present=True,
-                empty=not has_substance(body),
+                empty=not has_substance(content),
                 file=doc.name,
                 first_page=head.slot.page.number,
-                last_page=_page_span(body, head.slot.page.number),
+                last_page=_page_span(content, head.slot.page.number),
                 heading=located(doc, head.slot),
                 blocks=body,
             )
@@ -335,20 +341,24 @@ def _heading_spans(
 
 
 def _file_span(
-    doc: SourceDocument, slots: list[Slot], excluded: set[int], item: int, own: list[_Candidate], titles: ItemTitles
+    doc: SourceDocument, slots: list[Slot], excluded: set[int], item: int, own: list[_Candidate], titles: ItemTitles,
+    furniture: set[int],
 ) -> SectionSpan:
     """A file that is one item as a whole: every page of it (after its own heading, if any)."""
     heading_slot = own[0].slot if own else None
     skip_to = own[0].end_index if own else -1
     body = [located(doc, s) for s in slots if s.index > skip_to and s.index not in excluded]
+    content = [b for s, b in zip((s for s in slots if s.index > skip_to and s.index not in excluded), body)
+               if s.index not in furniture]
     if heading_slot is not None and isinstance(heading_slot.block, Table):
         body.insert(0, located(doc, heading_slot))
+        content.insert(0, located(doc, heading_slot))
     return SectionSpan(
         item=item,
         title=titles.title(item),
         present=True,
         # a photo is evidence even when OCR reads no text from it
-        empty=not has_substance(body) and not (doc.kind is FileKind.IMAGE and _has_textless_page(doc)),
+        empty=not has_substance(content) and not (doc.kind is FileKind.IMAGE and _has_textless_page(doc)),
         file=doc.name,
         first_page=min((p.number for p in doc.pages), default=1),
         last_page=_last_page(doc),
@@ -366,6 +376,7 @@ def find_sections(docs: list[SourceDocument], titles: ItemTitles) -> SectionInde
         cover_slots(slots, titles) | (toc.used if toc is not None and toc.doc_index == doc_index else set())
         for doc_index, slots in enumerate(all_slots)
     ]
+    furniture = [running_lines(slots) for slots in all_slots]
     candidates_by_doc = [_heading_candidates(doc, all_slots[i], excluded[i], titles) for i, doc in enumerate(docs)]
 
     # files named after one item and holding no other item's heading are that item whole
@@ -379,11 +390,11 @@ def find_sections(docs: list[SourceDocument], titles: ItemTitles) -> SectionInde
     chosen = _choose(_consistent_with_packet(heading_candidates, _choose(heading_candidates)))
     chosen |= _rescue_missing(docs, all_slots, excluded, chosen, titles)
     options: dict[int, list[tuple[SectionSpan, tuple[int, int]]]] = {}
-    for item, span in _heading_spans(docs, all_slots, excluded, chosen, titles).items():
+    for item, span in _heading_spans(docs, all_slots, excluded, chosen, titles, furniture).items():
         options.setdefault(item, []).append((span, chosen[item].position))
     for doc_index, item in whole_file.items():
         own = [c for c in candidates_by_doc[doc_index] if c.item == item]
-        span = _file_span(docs[doc_index], all_slots[doc_index], excluded[doc_index], item, own, titles)
+        span = _file_span(docs[doc_index], all_slots[doc_index], excluded[doc_index], item, own, titles, furniture[doc_index])
         options.setdefault(item, []).append((span, (doc_index, 0)))
 
     # an item found twice (a stub heading '详见附件8' and its own file): the content is the one

@@ -84,6 +84,40 @@ def slots_of(doc_index: int, doc: SourceDocument) -> list[Slot]:
     return out
 
 
+RUNNING_EDGE_LINES = 2  # a running header or footer is among the first or last lines of a page
+RUNNING_MIN_PAGES = 3
+RUNNING_MIN_SHARE = 0.4  # of a document's pages
+
+
+def _edge_key(text: str) -> str:
+    """A page-edge line with its digits dropped: '申报材料 第3页' and '申报材料 第4页' are one line."""
+    return re.sub(r"[\d\s]+", "", nfkc(text))
+
+
+def running_lines(slots: list[Slot]) -> set[int]:
+    """Slots of running headers and footers: the same line at a page edge on many pages.
+
+    A packet printed with '某某集群申报材料' atop every page would otherwise give an item that
+    is only a heading the next page's header as its content."""
+    by_page: dict[int, list[Slot]] = {}
+    for slot in slots:
+        if isinstance(slot.block, Line):
+            by_page.setdefault(slot.page.number, []).append(slot)
+    if len(by_page) < RUNNING_MIN_PAGES:
+        return set()
+    pages_with: dict[str, set[int]] = {}
+    edge_slots: dict[str, list[int]] = {}
+    for number, lines in by_page.items():
+        edges = lines[:RUNNING_EDGE_LINES] + lines[-RUNNING_EDGE_LINES:]
+        for slot in {s.index: s for s in edges}.values():
+            key = _edge_key(slot.block.text)
+            if len(key) >= 4:
+                pages_with.setdefault(key, set()).add(number)
+                edge_slots.setdefault(key, []).append(slot.index)
+    needed = max(RUNNING_MIN_PAGES, RUNNING_MIN_SHARE * len(by_page))
+    return {index for key, pages in pages_with.items() if len(pages) >= needed for index in edge_slots[key]}
+
+
 def located(doc: SourceDocument, slot: Slot) -> LocatedBlock:
     return LocatedBlock(doc, slot.page, slot.block)
 
