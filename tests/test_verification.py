@@ -194,3 +194,34 @@ def test_ocr_read_statement(tmp_path):
     assert missing_keys(complete) == []
     without_cyber = _ocr_lines([S_TRUE + S_BAN + S_ACC + S_TAX, SEAL, DATE], tmp_path)
     assert missing_keys(without_cyber) == ["no_cyber_incidents"]
+
+
+# --- a seal over the signature: what OCR cannot read is not reported missing ---------------------
+
+
+def _ocr_lines_with_confidence(texts_and_confidence: list[tuple[str, float]]) -> list[Line]:
+    return [
+        Line(text=t, prov=Provenance(file=FILE, page=1, bbox=(72.0, 100.0 + 20 * i, 520.0, 114.0 + 20 * i),
+                                     method=ReadMethod.OCR, confidence=c))
+        for i, (t, c) in enumerate(texts_and_confidence)
+    ]
+
+
+def test_a_seal_that_ocr_cannot_read_stands_for_the_seal_and_the_date():
+    garbled = _ocr_lines_with_confidence([(TEMPLATE[0], 91.0), ("平顶山市 H 名 SA 202\t0 月 1 二电", 43.7), ("入工二为从", 24.2)])
+    assert check_verification_statement(index_with_item2(garbled), RULESET) == []
+
+
+def test_a_missing_clause_is_still_reported_on_a_stamped_scan():
+    text = S_TRUE + S_BAN + S_ACC + S_TAX  # the cyber clause dropped
+    garbled = _ocr_lines_with_confidence([(text, 91.0), ("业彻信", 10.0)])
+    findings = check_verification_statement(index_with_item2(garbled), RULESET)
+    assert len(findings) == 1 and "网络安全" in findings[0].message and "盖章" not in findings[0].message
+
+
+@pytest.mark.parametrize("method, confidence", [(ReadMethod.TEXT, None), (ReadMethod.OCR, 95.0)])
+def test_a_statement_without_seal_and_date_is_reported_when_every_line_was_read(method, confidence):
+    blocks = [Line(text=TEMPLATE[0], prov=Provenance(file=FILE, page=1, bbox=(72.0, 100.0, 520.0, 114.0),
+                                                     method=method, confidence=confidence))]
+    findings = check_verification_statement(index_with_item2(blocks), RULESET)
+    assert len(findings) == 1 and "盖章" in findings[0].message and "落款日期" in findings[0].message

@@ -13,7 +13,7 @@ import unicodedata
 
 from rapidfuzz import fuzz
 
-from pipeline.core.document import Line, Table
+from pipeline.core.document import Line, ReadMethod, Table
 from pipeline.core.result import Evidence, Finding, FindingCode
 from extractors.analysis.spans import SectionIndex, SectionSpan
 from pipeline.rounds.parts import Statement, VerificationRules
@@ -55,8 +55,20 @@ def phrase_found(phrase: str, compact: str, rules: VerificationRules) -> bool:
     return fuzz.partial_ratio(target, compact, score_cutoff=rules.min_score) > 0
 
 
-def statement_made(statement: Statement, lines: list[str], rules: VerificationRules) -> bool:
-    """All synonym groups found, or a whole-text regex, or a one-line regex."""
+def unreadable_stamp(span: SectionSpan, rules: VerificationRules) -> bool:
+    """A line of the item that OCR read below the stamp confidence: where a seal covers the text."""
+    return any(
+        isinstance(b.block, Line) and b.block.prov.method is ReadMethod.OCR
+        and b.block.prov.confidence is not None and b.block.prov.confidence < rules.stamp_confidence
+        for b in span.blocks
+    )
+
+
+def statement_made(statement: Statement, lines: list[str], rules: VerificationRules, stamp_unreadable: bool = False) -> bool:
+    """All synonym groups found, or a whole-text regex, or a one-line regex; a `stamped`
+    statement also when the item holds an unreadable stamp."""
+    if statement.stamped and stamp_unreadable:
+        return True
     full_text = "\n".join(lines)
     compact = compact_text(full_text)
     if statement.all_of and all(any(phrase_found(p, compact, rules) for p in group) for group in statement.all_of):
@@ -71,9 +83,9 @@ def statement_made(statement: Statement, lines: list[str], rules: VerificationRu
     return False
 
 
-def missing_statements(lines: list[str], ruleset: Ruleset) -> list[Statement]:
+def missing_statements(lines: list[str], ruleset: Ruleset, stamp_unreadable: bool = False) -> list[Statement]:
     rules = ruleset.verification
-    return [s for s in rules.statements if not statement_made(s, lines, rules)]
+    return [s for s in rules.statements if not statement_made(s, lines, rules, stamp_unreadable)]
 
 
 def _span_evidence(span: SectionSpan) -> list[Evidence]:
@@ -95,7 +107,7 @@ def check_verification_statement(index: SectionIndex, ruleset: Ruleset | None = 
     span = index.section(ITEM_VERIFICATION)
     if not span.present or span.empty:
         return []
-    missing = missing_statements(span_lines(span), ruleset)
+    missing = missing_statements(span_lines(span), ruleset, unreadable_stamp(span, ruleset.verification))
     if not missing:
         return []
     return [

@@ -225,6 +225,10 @@ class Statement(_Strict):
     all_of: list[list[str]] = Field(default_factory=list)
     regex: list[str] = Field(default_factory=list)
     line_regex: list[str] = Field(default_factory=list)
+    # made by a seal or a stamped date: on a scan, a line OCR could not read (below
+    # `stamp_confidence`) in the item stands for it, since a red seal over the text is
+    # exactly what OCR cannot read; the reviewer sees the page either way
+    stamped: bool = False
 
     @field_validator("regex", "line_regex")
     @classmethod
@@ -248,6 +252,7 @@ class Statement(_Strict):
 class VerificationRules(_Strict):
     fuzzy_min_length: int = Field(ge=2)
     min_score: float = Field(gt=0, le=100)
+    stamp_confidence: float = Field(default=60, ge=0, le=100)
     statements: list[Statement] = Field(min_length=1)
 
 
