@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import flows.prefect_env  # noqa: F401  (Prefect's environment, before prefect is imported)
 
+import contextvars
 import logging
-import os
+import signal
 import threading
 import time
-from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from prefect import flow, get_run_logger, serve
@@ -30,7 +31,11 @@ from prefect.schedules import Cron
 
 from flows.batch_flow import nightly_flow
 from flows.packet_flow import log_failure, packet_via_flow
+from flows.prefect_env import prefect_home
+from flows.server import prefect_server, stop_child_processes
 from pipeline.app.watcher import run_watcher
+from pipeline.core.errors import IntakeError, UsageError
+from pipeline.core.workers import start_thread
 from pipeline.core.settings import get_settings
 
 
@@ -90,40 +95,40 @@ def build_deployments(
 
 
 def serve_all(
-    inbox: Path, out_dir: Path, cron: str = "0 2 * * *", timezone: str = "Asia/Shanghai", watch_minutes: int = 10
+    inbox: Path, out_dir: Path, cron: str = "0 2 * * *", timezone: str = "Asia/Shanghai", watch_minutes: int = 10,
+    port: int = 4200, announce=print,
 ) -> None:
-    """Register and serve both deployments in this process (blocks until interrupted).
+    """Register and serve both deployments against a real Prefect server (blocks until interrupted).
 
-    Schedules are turned into runs by a Prefect server's scheduler (`prefect server
-    start`, `PREFECT_API_URL` set); the temporary server Prefect starts otherwise has
-    no scheduler, so the first watcher run is also started here, once the
-    deployments are registered.
+    The server is the one `PREFECT_API_URL` names, or one started here with its database
+    under the data folder (`flows.server`): its scheduler turns the nightly cron into runs
+    and its UI is at the printed address. A missing inbox is a usage error before anything
+    starts. The first watcher run is created at once, not at the first interval.
     """
-    log = logging.getLogger("cluster_intake.serve")
-    with ExitStack() as stack:
-        if not os.environ.get("PREFECT_API_URL"):
-            log.warning("未设置 PREFECT_API_URL：使用本进程启动的临时 Prefect 服务器（无定时调度器）；生产环境请先运行 prefect server start")
-            stack.enter_context(local_server())
-        kick = threading.Thread(target=start_watch_run, name="start-watch-run", daemon=True)
-        kick.start()
-        serve(*build_deployments(inbox, out_dir, cron, timezone, watch_minutes))
-
-
-@contextmanager
-def local_server():
-    """A temporary Prefect server whose address the served runs (subprocesses) inherit."""
-    from prefect.server.api.server import SubprocessASGIServer
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
-    server = SubprocessASGIServer()
-    server.start()
-    os.environ["PREFECT_API_URL"] = server.api_url
-    try:
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
-            yield server.api_url
-    finally:
-        os.environ.pop("PREFECT_API_URL", None)
-        server.stop()
+    inbox = Path(inbox)
+    if not inbox.is_dir():
+        raise UsageError(f"收件夹不存在或不是文件夹：{inbox}")
+    deployments = build_deployments(inbox, out_dir, cron, timezone, watch_minutes)
+    interrupted = threading.Event()
+    with prefect_server(prefect_home(get_settings().data_dir), port) as address:
+        announce(f"Prefect 界面：{address.ui_url}　（按 Ctrl-C 停止）")
+        # Prefect's runner runs on a thread of its own, so that one Ctrl-C or SIGTERM reaches
+        # this thread, which stops the flow runs and the server itself within seconds; run in
+        # this context, the threads talk to this server (Prefect keeps its address in a
+        # context variable, which a new thread would not otherwise inherit)
+        previous = {sig: signal.signal(sig, lambda *_: interrupted.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            serving = start_thread(partial(contextvars.copy_context().run, serve, *deployments), name="prefect-serve")
+            start_thread(partial(contextvars.copy_context().run, start_watch_run), name="start-watch-run")
+            while not interrupted.wait(1.0) and serving.is_alive():
+                pass
+            stop_child_processes()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    if interrupted.is_set():
+        raise KeyboardInterrupt
+    raise IntakeError("Prefect 部署服务意外停止，详见日志")
 
 
 def start_watch_run(deployment: str = "watch-inbox/drop-folder", wait_seconds: float = 120.0) -> None:
