@@ -26,8 +26,9 @@ def make_lines(texts: list[str], file: str = "清单.pdf", method: ReadMethod = 
     return out
 
 
-def make_table(rows: list[list[str]], file: str = "清单.docx", page: int = 1, name: str | None = None) -> Table:
-    method = ReadMethod.XLSX if file.endswith(".xlsx") else ReadMethod.DOCX
+def make_table(rows: list[list[str]], file: str = "清单.docx", page: int = 1, name: str | None = None,
+               method: ReadMethod | None = None) -> Table:
+    method = method or (ReadMethod.XLSX if file.endswith(".xlsx") else ReadMethod.DOCX)
     prov = Provenance(file=file, page=page, method=method)
     cells = [[Cell(text=t, row=r, col=c, prov=prov) for c, t in enumerate(row)] for r, row in enumerate(rows)]
     return Table(rows=cells, prov=prov, name=name)
@@ -459,7 +460,7 @@ def test_standard_numbers_with_the_slash_misread_or_the_space_dropped() -> None:
     )
     table = make_table(
         [["序号", "标准号", "标准名称", "主持或参与"], ["6", "GBV/T 3811-2008", "起重机设计规范", "参与"], ["7", "QVJX 005-2021", "羊绒衫生产技术规范", "主持"], ["8", "jJC/T4749-2020", "日用陶瓷检验方法", "参与"]],
-        file="标准.pdf",
+        file="标准.pdf", method=ReadMethod.OCR,
     )
     lists = extract_lists(make_index({7: make_doc([lines, [table]])}), [])
     assert [(s.number, s.title, s.role, s.year) for s in lists.standards] == [
@@ -472,6 +473,15 @@ def test_standard_numbers_with_the_slash_misread_or_the_space_dropped() -> None:
         ("Q/JX 005-2021", "羊绒衫生产技术规范", "lead", 2021),
         ("JC/T 4749-2020", "日用陶瓷检验方法", "participate", 2020),  # a speck read as "j"
     ]
+
+
+def test_a_standard_number_in_a_text_layer_is_read_as_written() -> None:
+    """The slash repairs are OCR corrections: a text layer's "QV/JX" is the applicant's typo,
+    which the validators report, not a misread to hide."""
+    table = make_table([["序号", "标准号", "标准名称"], ["1", "GBV/T 3811-2008", "起重机设计规范"], ["2", "TCMIF 283-2020", "羊绒针织衫"]],
+                       file="标准.pdf", method=ReadMethod.TEXT)
+    lists = extract_lists(make_index({7: make_doc([[table]])}), [])
+    assert [s.number for s in lists.standards] == ["GBV/T 3811-2008", "TCMIF 283-2020"]
 
 
 def test_a_prose_line_in_the_overseas_item_is_not_a_branch() -> None:

@@ -19,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.errors import IntakeError, UsageError
+from pipeline.rounds.catalogue import IndicatorCatalogue
 from pipeline.core.result import INDICATOR_KEYS, Cover, Evidence, Finding, FindingCode, Severity
 
 RULES_DIR = Path(__file__).resolve().parent
@@ -287,6 +288,7 @@ class Ruleset(_Strict):
     title: str
     years: list[int] = Field(min_length=1)
     indicator_labels: dict[str, str]
+    indicator_catalogue: IndicatorCatalogue
     criteria: list[Criterion] = Field(min_length=1)
     thresholds: dict[FindingCode, Threshold]
     consistency: ConsistencyRules
