@@ -120,7 +120,7 @@ def classify_compound(text: str) -> list[str]:
     if head is None:
         return [first] if first else []
     keys = [head]
-    tail = classify_label(parts[1]) or classify_label(_subject_of(parts[0]) + parts[1])
+    tail = classify_label(_subject_of(parts[0]) + parts[1]) or classify_label(parts[1])
     if tail and tail != head and kind_of(tail) != kind_of(head):
         keys.append(tail)
     if first and first not in keys:

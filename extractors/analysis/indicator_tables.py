@@ -23,6 +23,15 @@ from extractors.analysis.tables import GridCell
 from pipeline.core.document import Line
 from pipeline.core.result import Evidence
 
+def cell_label(text: str) -> str | None:
+    """The indicator a cell names as a label; a cell that opens with a value ("34件，年均增长24.3%")
+    is a value cell, whatever words follow the value."""
+    found = [s for s in nlp.analyse(text).ents if s.label_ in VALUE_LABELS.values()]
+    if found and not re.search(r"[\u4e00-\u9fffA-Za-z]", text[: found[0].start_char].replace("约", "").replace("近", "")):
+        return None
+    return classify_label(text)
+
+
 _YEAR_CELL = re.compile(r"^\s*((?:19|20)\d{2})\s*(?:年度?)?\s*$")
 _UNIT_NOTE = re.compile(r"^\s*[(（]?\s*(?:计量)?单位\s*[:：]")
 _LEADING_YEAR = re.compile(r"^\s*(?:19|20)\d{2}\s*年?度?\s*[:：]?")
@@ -47,7 +56,7 @@ def _cells_until_next_label(row: list[GridCell], col: int) -> list[GridCell]:
     for cell in _distinct_after(row, col):
         if not cell.text.strip():
             continue
-        if classify_label(cell.text) is not None:
+        if cell_label(cell.text) is not None:
             break
         out.append(cell)
     return out
@@ -106,7 +115,7 @@ def table_candidates(rows: list[list[GridCell]], order_base: int, notes: list[st
             seen_labels.add(text)
             header_text = next((h.text for h in header_row if h.col == cell.col), "") if header_row is not row else ""
             hints = [text, header_text, *notes]
-            rest = [x for x in _distinct_after(row, c) if classify_label(x.text) is None]
+            rest = [x for x in _distinct_after(row, c) if cell_label(x.text) is None]
             hints += [x.text for x in rest if not re.search(r"\d", x.text)]
             for key in keys:
                 if key == "output_yi_by_year":
@@ -136,7 +145,7 @@ def table_candidates(rows: list[list[GridCell]], order_base: int, notes: list[st
                         value_cell, value = by_year_row
                 if value is None:
                     below = _cell_below(rows, r, cell.col)
-                    if below is not None and classify_label(below.text) is None:
+                    if below is not None and cell_label(below.text) is None:
                         value_cell, value = below, parse_value(key, below.text, hints)
                 if value is not None and value_cell is not None:
                     out.append(Candidate(key, value, _cell_evidence(cell, value_cell), order))
