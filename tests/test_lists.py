@@ -514,3 +514,27 @@ def test_a_headerless_branch_table_row_gives_the_name_without_its_number() -> No
     table = make_table([["1", "卫华集团迪拜办事处", "2019年", "阿联酋"], ["2", "集群内企业积极开拓国际市场", "", ""]], file="境外.pdf")
     lists = extract_lists(make_index({17: make_doc([[table]], "境外.pdf")}), [])
     assert plain(lists.overseas_branches) == [{"name": "卫华集团迪拜办事处", "country": "阿联酋"}]
+
+
+def test_a_borderless_table_row_whose_cells_wrap_over_several_lines() -> None:
+    """A tall row of a table without rules: the wrapped name and honour cells come as lines that
+    overlap the one-line cells vertically, above and below them; the row number and the name
+    may be set one blank apart, and a name may run into its code."""
+
+    def at(text: str, x0: float, x1: float, top: float) -> Line:
+        return Line(text=text, prov=Provenance(file="名单.pdf", page=4, bbox=(x0, top, x1, top + 9.0), method=ReadMethod.TEXT), font_size=9.0)
+
+    lines = [
+        at("序号\t单位名称\t统一社会信用代码\t企业荣誉\t主导产品", 60.0, 520.0, 100.0),
+        at("1 豫北精工机械有限公司\t91410700MA44RRKX2R\t高新技术企业\t轴承", 66.0, 510.0, 120.0),
+        at("宏图（卫辉）智能装备科技有\t专精特新“小巨人”、高新", 92.0, 440.0, 140.0),
+        at("2\t91410781MA45B1EY2B\t减速机", 66.0, 510.0, 146.0),
+        at("限公司\t技术企业", 92.0, 377.0, 152.0),  # a line ends where its text ends
+        at("3 卫辉市华鑫铸造有限公司 914107813175461780\t创新型中小企业\t铸件", 66.0, 510.0, 172.0),
+    ]
+    lists = extract_lists(make_index({3: make_doc([lines], "名单.pdf")}), [])
+    assert [(e.name, e.uscc, e.honors) for e in lists.key_enterprises] == [
+        ("豫北精工机械有限公司", "91410700MA44RRKX2R", ["high_tech"]),
+        ("宏图（卫辉）智能装备科技有限公司", "91410781MA45B1EY2B", ["little_giant", "high_tech"]),
+        ("卫辉市华鑫铸造有限公司", "914107813175461780", ["innovative_sme"]),
+    ]

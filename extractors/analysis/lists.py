@@ -46,13 +46,24 @@ def _organisation(text: str) -> str | None:
     return nlp.original_text(text, chosen).strip() if chosen is not None else None
 
 
+def _is_identifier(text: str) -> bool:
+    """A cell that holds a code, not a name (a shifted column: "91410700MA3KDWCC36")."""
+    return bool(re.fullmatch(r"[0-9A-Z]{15,20}", re.sub(r"\s", "", text))) and bool(re.search(r"\d{4}", text))
+
+
 def enterprise_from(record: Record) -> KeyEnterprise | None:
     name = clean_field(record.fields.get("name"))
-    if name is None or not re.search(r"[\u4e00-\u9fffA-Za-z]", name):
-        name = _organisation(record.text) if record.free else None
+    uscc_text = record.fields.get("uscc")
+    if name is not None and _names_uscc(name) and _organisation(name):
+        # the name cell runs on into the code, one blank apart ("某某有限公司 9141…2C"): the
+        # columns after it are shifted, so the row is read by what each piece is
+        name = _organisation(name)
+        record = Record({k: v for k, v in record.fields.items() if k == "lead"}, record.text, record.evidence, free=True)
+        uscc_text = None
+    if name is None or not re.search(r"[\u4e00-\u9fffA-Za-z]", name) or _is_identifier(name):
+        name = _organisation(record.text) if record.free or name is not None else None
     if not _plausible_name(name):
         return None
-    uscc_text = record.fields.get("uscc")
     # the code itself when the cell or "代码：" value runs on into other words
     uscc = (numbers.find_uscc_loose(uscc_text) or numbers.normalize_uscc(uscc_text)) if uscc_text else None
     if not uscc:
