@@ -29,8 +29,9 @@ def make_lines(texts: list[str], file: str = "清单.pdf", method: ReadMethod = 
     return out
 
 
-def make_table(rows: list[list[str]], file: str = "清单.docx", page: int = 1, name: str | None = None) -> Table:
-    method = ReadMethod.XLSX if file.endswith(".xlsx") else ReadMethod.DOCX
+def make_table(rows: list[list[str]], file: str = "清单.docx", page: int = 1, name: str | None = None,
+               method: ReadMethod | None = None) -> Table:
+    method = method or (ReadMethod.XLSX if file.endswith(".xlsx") else ReadMethod.DOCX)
     prov = Provenance(file=file, page=page, method=method)
     cells = [[Cell(text=t, row=r, col=c, prov=prov) for c, t in enumerate(row)] for r, row in enumerate(rows)]
     return Table(rows=cells, prov=prov, name=name)
@@ -462,7 +463,7 @@ def test_standard_numbers_with_the_slash_misread_or_the_space_dropped() -> None:
     )
     table = make_table(
         [["序号", "标准号", "标准名称", "主持或参与"], ["6", "GBV/T 3811-2008", "起重机设计规范", "参与"], ["7", "QVJX 005-2021", "羊绒衫生产技术规范", "主持"], ["8", "jJC/T4749-2020", "日用陶瓷检验方法", "参与"]],
-        file="标准.pdf",
+        file="标准.pdf", method=ReadMethod.OCR,
     )
     lists = extract_lists(make_index({7: make_doc([lines, [table]])}), [])
     assert [(s.number, s.title, s.role, s.year) for s in lists.standards] == [
@@ -475,6 +476,15 @@ def test_standard_numbers_with_the_slash_misread_or_the_space_dropped() -> None:
         ("Q/JX 005-2021", "羊绒衫生产技术规范", "lead", 2021),
         ("JC/T 4749-2020", "日用陶瓷检验方法", "participate", 2020),  # a speck read as "j"
     ]
+
+
+def test_a_standard_number_in_a_text_layer_is_read_as_written() -> None:
+    """The slash repairs are OCR corrections: a text layer's "QV/JX" is the applicant's typo,
+    which the validators report, not a misread to hide."""
+    table = make_table([["序号", "标准号", "标准名称"], ["1", "GBV/T 3811-2008", "起重机设计规范"], ["2", "TCMIF 283-2020", "羊绒针织衫"]],
+                       file="标准.pdf", method=ReadMethod.TEXT)
+    lists = extract_lists(make_index({7: make_doc([[table]])}), [])
+    assert [s.number for s in lists.standards] == ["GBV/T 3811-2008", "TCMIF 283-2020"]
 
 
 def test_a_prose_line_in_the_overseas_item_is_not_a_branch() -> None:
@@ -507,3 +517,27 @@ def test_a_headerless_branch_table_row_gives_the_name_without_its_number() -> No
     table = make_table([["1", "卫华集团迪拜办事处", "2019年", "阿联酋"], ["2", "集群内企业积极开拓国际市场", "", ""]], file="境外.pdf")
     lists = extract_lists(make_index({17: make_doc([[table]], "境外.pdf")}), [])
     assert plain(lists.overseas_branches) == [{"name": "卫华集团迪拜办事处", "country": "阿联酋"}]
+
+
+def test_a_borderless_table_row_whose_cells_wrap_over_several_lines() -> None:
+    """A tall row of a table without rules: the wrapped name and honour cells come as lines that
+    overlap the one-line cells vertically, above and below them; the row number and the name
+    may be set one blank apart, and a name may run into its code."""
+
+    def at(text: str, x0: float, x1: float, top: float) -> Line:
+        return Line(text=text, prov=Provenance(file="名单.pdf", page=4, bbox=(x0, top, x1, top + 9.0), method=ReadMethod.TEXT), font_size=9.0)
+
+    lines = [
+        at("序号\t单位名称\t统一社会信用代码\t企业荣誉\t主导产品", 60.0, 520.0, 100.0),
+        at("1 豫北精工机械有限公司\t91410700MA44RRKX2R\t高新技术企业\t轴承", 66.0, 510.0, 120.0),
+        at("宏图（卫辉）智能装备科技有\t专精特新“小巨人”、高新", 92.0, 440.0, 140.0),
+        at("2\t91410781MA45B1EY2B\t减速机", 66.0, 510.0, 146.0),
+        at("限公司\t技术企业", 92.0, 377.0, 152.0),  # a line ends where its text ends
+        at("3 卫辉市华鑫铸造有限公司 914107813175461780\t创新型中小企业\t铸件", 66.0, 510.0, 172.0),
+    ]
+    lists = extract_lists(make_index({3: make_doc([lines], "名单.pdf")}), [])
+    assert [(e.name, e.uscc, e.honors) for e in lists.key_enterprises] == [
+        ("豫北精工机械有限公司", "91410700MA44RRKX2R", ["high_tech"]),
+        ("宏图（卫辉）智能装备科技有限公司", "91410781MA45B1EY2B", ["little_giant", "high_tech"]),
+        ("卫辉市华鑫铸造有限公司", "914107813175461780", ["innovative_sme"]),
+    ]

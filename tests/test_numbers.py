@@ -114,7 +114,7 @@ def test_bare_count_only_when_the_unit_is_known() -> None:
         ("100公顷", 1.0),
         ("1000000平方米", 1.0),
         ("近12.8平方千米", 12.8),
-        ("近 88.3 平方后六", 88.3),  # "公里" garbled by OCR, as read on a generated scan
+        ("2066.70万亩", 13778.0),  # the unit word read whole: 万亩
         ("27 万平方米，", 0.27),  # "平方米" followed by more text stays square metres
     ],
 )
@@ -239,18 +239,10 @@ def test_patent_number_round_trip(year: int, kind: str, serial: int, check: str,
         # a year that is not one is kept as written: the reviewer sees the typo
         ("Q/CY 004-20218", "Q/CY 004-20218"),
         ("Q/CY 004-202", "Q/CY 004-202"),
-        # OCR: the slash read as "V/" or "/V", the space dropped
-        ("QV/JX005-2020", "Q/JX 005-2020"),
-        ("GB/VT 1234-2020", "GB/T 1234-2020"),
-        ("GBV/T 1234-2020", "GB/T 1234-2020"),
-        ("DB41V/T 1646-2021", "DB41/T 1646-2021"),
         ("JC/T4749-2020", "JC/T 4749-2020"),
         ("T/CMIF283-2020", "T/CMIF 283-2020"),
         ("T/VRA 012-2020", "T/VRA 012-2020"),  # a group code may start with V
-        ("QVJX 005-2020", "Q/JX 005-2020"),
-        ("jJC/T4749-2020", "JC/T 4749-2020"),
-        ("TCMIF 283-2020", "T/CMIF 283-2020"),
-        ("TSG 21-2016", "TSG 21-2016"),  # a code of its own, not T/SG
+        ("TSG 21-2016", "TSG 21-2016"),
         ("QB/T 1234-2020", "QB/T 1234-2020"),
         ("QC 1234-2020", "QC 1234-2020"),
         ("", None),

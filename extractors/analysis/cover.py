@@ -200,6 +200,38 @@ def _from_prose(lines: Sequence[Line]) -> Iterable[FieldValue]:
             first = max(i for i, start in enumerate(starts) if start <= m.start())
             yield FieldValue(key, value, lines[first].prov, joined[m.start() : m.end()])
             break
+    for key, raw, at, sentence in _from_founding_sentence(joined):
+        value = clean_value(key, raw)
+        if value is not None:
+            first = max(i for i, start in enumerate(starts) if start <= at)
+            yield FieldValue(key, value, lines[first].prov, sentence.strip())
+
+
+# Prose without a label: "2014年5月经县人民政府批准设立××促进中心，负责集群日常运营管理。" The body
+# that the sentence makes responsible for running the cluster is its 运营管理机构, and the date
+# before the founding verb is when it (and so the managed cluster) was set up.
+_RUNS_THE_CLUSTER = re.compile(r"负责[^。；;]{0,12}(?:运营管理|日常管理|运营|管理和服务|管理服务)|作为[^。；;]{0,8}运营管理机构|承担[^。；;]{0,8}运营管理")
+_FOUNDED_BODY = re.compile(
+    r"(?:设立|成立|组建|建立|组织成立)了?(?P<org>[^，,。；;、\s]{4,40}?"
+    r"(?:服务中心|促进中心|发展中心|中心|管理委员会|委员会|管委会|办公室|协会|商会|联盟|有限公司|公司|管理处|服务站|工作专班|领导小组))"
+)
+_YEAR_MONTH = re.compile(r"(?:(?:19|20)\d{2}|[〇零一二三四五六七八九]{4})\s*年(?:\s*[0-9十一二三四五六七八九]{1,2}\s*月)?")
+
+
+def _from_founding_sentence(joined: str) -> Iterable[tuple[str, str, int, str]]:
+    """(key, value, offset, sentence) for the body a sentence founds and makes run the cluster."""
+    start = 0
+    for sentence in re.split(r"(?<=[。；;])", joined):
+        runs = _RUNS_THE_CLUSTER.search(sentence)
+        if runs:
+            bodies = [m for m in _FOUNDED_BODY.finditer(sentence, 0, runs.start())]
+            if bodies:
+                body = bodies[-1]
+                yield "management_body", body.group("org"), start + body.start("org"), sentence
+                dates = list(_YEAR_MONTH.finditer(sentence, 0, body.start()))
+                if dates:
+                    yield "established", dates[-1].group(), start + dates[-1].start(), sentence
+        start += len(sentence)
 
 
 def count_labels(lines: Iterable[Line]) -> int:

@@ -75,9 +75,9 @@ RULES: list[tuple[str, re.Pattern[str]]] = [
             r"|(?<!\d)(?:(?:19|20)\d{2}\s*年?\s*[、,，和及与]\s*){1,4}(?:19|20)\d{2}\s*年"
         ),
     ),
-    ("MONEY", re.compile(rf"{_QUAL}{_NUM}\s*(?:亿元|亿|千万元|百万元|万元|元)")),
+    ("MONEY", re.compile(rf"{_QUAL}{_NUM}\s*(?:亿\s*零?\s*{_NUM}\s*万元?|亿元|亿|千万元|百万元|万元|元)")),
     ("PERCENT", re.compile(rf"[-负]?\s*\d+(?:\.\d+)?\s*%|负?百分之{_NUM}")),
-    ("AREA", re.compile(rf"{_QUAL}{_NUM}\s*万?\s*(?:平方公里|平方千米|km²|km2|KM2|平方米|m²|㎡|公顷|亩|{numbers.GARBLED_KM2})")),
+    ("AREA", re.compile(rf"{_QUAL}{_NUM}\s*万?\s*(?:平方公里|平方千米|km²|km2|KM2|平方米|m²|㎡|公顷|亩)")),
     ("COUNT", re.compile(rf"{_QUAL}{_NUM}\s*万?\s*(?:余|多)?\s*(?:家|个|件|人|项|名|户|位)")),
     (
         "HONOR",

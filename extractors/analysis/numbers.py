@@ -86,7 +86,20 @@ _MONEY_UNIT_TO_YI = {
     "万元": Decimal("0.0001"),
     "元": Decimal("0.00000001"),
 }
-_MONEY = re.compile(rf"(?P<num>{_NUMBER})\s*(?P<unit>亿元|亿|千万元|千万|百万元|百万|万元|元)")
+_MONEY = re.compile(
+    rf"(?P<num>{_NUMBER})\s*(?:亿\s*零?\s*(?P<wan>{_NUMBER})\s*(?P<mixed>万元|万)|(?P<unit>亿元|亿|千万元|千万|百万元|百万|万元|元))"
+)
+
+
+def _money_match_yi(match: re.Match) -> Decimal | None:
+    """One money match in 亿元: "45.2亿元", "746百万元", and mixed units "四十四亿四千万元" (44.4)."""
+    number = _to_decimal(match.group("num"))
+    if number is None:
+        return None
+    if match.group("mixed"):
+        wan = _to_decimal(match.group("wan"))
+        return None if wan is None else number + wan * _MONEY_UNIT_TO_YI["万元"]
+    return number * _MONEY_UNIT_TO_YI[match.group("unit")]
 
 
 def parse_money_yi(text: str, default_unit: str | None = None) -> float | None:
@@ -98,9 +111,9 @@ def parse_money_yi(text: str, default_unit: str | None = None) -> float | None:
     text = normalize_text(text)
     match = _MONEY.search(text)
     if match:
-        number = _to_decimal(match.group("num"))
-        if number is not None:
-            return _as_float(number * _MONEY_UNIT_TO_YI[match.group("unit")])
+        value = _money_match_yi(match)
+        if value is not None:
+            return _as_float(value)
     if default_unit is not None:
         number = _bare_number(text)
         if number is not None:
@@ -112,9 +125,9 @@ def find_money_yi(text: str) -> list[tuple[float, tuple[int, int]]]:
     """Every amount of money in `text`, in 亿元, with its character span in the normalised text."""
     out: list[tuple[float, tuple[int, int]]] = []
     for match in _MONEY.finditer(normalize_text(text)):
-        number = _to_decimal(match.group("num"))
-        if number is not None:
-            out.append((_as_float(number * _MONEY_UNIT_TO_YI[match.group("unit")]), match.span()))
+        value = _money_match_yi(match)
+        if value is not None:
+            out.append((_as_float(value), match.span()))
     return out
 
 
@@ -175,11 +188,13 @@ _AREA_UNIT_TO_KM2 = {
     "m2": Decimal("0.000001"),
     "公顷": Decimal("0.01"),
     "亩": Decimal(1) / Decimal(1500),
+    # unit words read whole: "2066.70万亩" is 2066.70 × 10 000 亩
+    "万亩": Decimal(10000) / Decimal(1500),
+    "万公顷": Decimal(100),
+    "万平方米": Decimal("0.01"),
 }
-# "平方" and two characters that are not "米…": 平方公里 with "公里" garbled by OCR ("88.3 平方后六")
-GARBLED_KM2 = r"平方(?!米)[\u4e00-\u9fff]{2}"
 _AREA = re.compile(
-    rf"(?P<num>{_NUMBER})\s*(?P<wan>万)?\s*(?P<unit>平方公里|平方千米|km2|公里2|平方米|m2|公顷|亩|{GARBLED_KM2})", re.IGNORECASE
+    rf"(?P<num>{_NUMBER})\s*(?P<wan>万)?\s*(?P<unit>平方公里|平方千米|km2|公里2|万平方米|平方米|m2|万公顷|公顷|万亩|亩)", re.IGNORECASE
 )
 
 
@@ -192,7 +207,7 @@ def parse_area_km2(text: str, default_unit: str | None = None) -> float | None:
         if number is not None:
             if match.group("wan"):
                 number *= 10000
-            return _as_float(number * _AREA_UNIT_TO_KM2.get(match.group("unit").lower(), Decimal(1)))
+            return _as_float(number * _AREA_UNIT_TO_KM2[match.group("unit").lower()])
     if default_unit is not None:
         number = _bare_number(text)
         if number is not None:
@@ -292,27 +307,6 @@ def normalize_patent_number(text: str) -> str | None:
     return compact
 
 
-# OCR reads the slash of a standard code as "V/", "/V" or "V", or drops it ("QV/JX 005-2020",
-# "GB/VT 1234-2020", "QVJX 005-2020", "TCMIF 283-2020"): no sector code ends in V, "/VT" and
-# "/VZ" before the number are the /T, /Z suffixes, and sector codes are two letters, so a
-# Q followed by two or more letters, or a T by three or more (TSG is a code of its own), is
-# an enterprise (Q/) or group (T/) code whose slash was lost.
-_SLASH_READ_AS_V = (
-    (re.compile(r"(?<![A-Za-z])[a-z](?=[A-Z]{1,4}\s*/)"), ""),  # a speck read as a letter: "jJC/T 4749"
-    (re.compile(r"(?<![A-Z])([A-Z]{1,2}|DB\s*\d{2,4})\s*V\s*/"), r"\1/"),
-    (re.compile(r"/\s*V\s*(?=[TZ]\s*\d)"), "/"),
-    (re.compile(r"(?<![A-Z/])Q\s*V?\s*(?=[A-Z]{2,12}\s*\d)"), "Q/"),
-    (re.compile(r"(?<![A-Z/])T\s*V?\s*(?=[A-Z]{3,12}\s*\d)"), "T/"),
-)
-
-
-def repair_ocr_standard_slash(text: str) -> str:
-    """Undo the OCR misreads of a standard code's slash, keeping every other character."""
-    for pattern, replacement in _SLASH_READ_AS_V:
-        text = pattern.sub(replacement, text)
-    return text
-
-
 _STANDARD = re.compile(
     r"(?P<code>[TQ]\s*/\s*[A-Z]{1,12}|[A-Z]{1,6}(?:\s*\d{1,4}(?=\s*/))?\s*(?:/\s*[TZ]?)?)"
     r"\s*(?P<num>\d+(?:\.\d+)*[A-Z]?)"
@@ -332,7 +326,7 @@ def normalize_standard_number(text: str) -> str | None:
     A year that is not a plausible year ("Q/CY 004-20218") is kept as written, so the
     reviewer sees the typo and the validators report the number as malformed.
     """
-    cleaned = repair_ocr_standard_slash(normalize_text(text).strip()).upper()
+    cleaned = normalize_text(text).strip().upper()
     cleaned = re.sub(r"(?<=\d)\s+(?=\d)", "", cleaned)  # "1981-202 0" from a PDF cell
     cleaned = re.sub(r"\s+", " ", cleaned)
     if not cleaned:

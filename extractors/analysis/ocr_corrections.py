@@ -1,4 +1,18 @@
-"""Repair single-character OCR misreads in names, from the packet's own words.
+"""Every OCR correction, in one place, applied only to text whose provenance is OCR.
+
+A text layer or a DOCX says what the applicant wrote: "厂房5000平方左右" stays as written
+and "QV/JX 005" is reported as malformed. Text read by OCR gets these repairs:
+
+- `repair_ocr_area_unit`: "平方" and two garbled characters after a number is 平方公里
+  ("88.3 平方后六"), unless the two characters are a word ("平方左右");
+- `repair_ocr_standard_slash`: the slash of a standard code read as "V/", "/V", "V" or
+  dropped ("QV/JX005-2020" → "Q/JX005-2020");
+- `PacketLexicon.repair`: lone misread characters in organisation names (below).
+
+`corrected_block` applies the text repairs to a Line or Table read by OCR and returns
+any other block unchanged; extraction calls it on every block it reads.
+
+Repairing single-character OCR misreads in names, from the packet's own words:
 
 Tesseract misreads a character of a name the same way every time it meets the font
 ("陶瓷" → "陶资" in every row of a list, "绒业" → "绕业"), so list F1 on scans falls
@@ -35,7 +49,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from pipeline.core.document import ReadMethod, SourceDocument
+from pipeline.core.document import Block, Cell, Line, ReadMethod, SourceDocument, Table
 from pipeline.core.result import Cover
 
 GLYPH_FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
@@ -218,3 +232,74 @@ def repair_ocr_cover(cover: Cover, docs: Sequence[SourceDocument]) -> Cover:
         for key in keys:
             setattr(cover, key, lexicon.repair(getattr(cover, key)))
     return cover
+
+
+# --------------------------------------------------------------------------- text repairs
+
+# "平方" and two characters that are not "米…": 平方公里 with "公里" garbled by OCR ("88.3 平方后六")
+_GARBLED_KM2 = re.compile(r"(?<=[\d零〇一二两三四五六七八九十百千])(\s*万?\s*)平方(?!米|公里|千米)([\u4e00-\u9fff]{2})")
+
+
+def repair_ocr_area_unit(text: str) -> str:
+    """"88.3 平方后六" → "88.3 平方公里": the two characters after 平方 are a garbled 公里, unless
+    they make a word of their own ("5000平方左右" says square metres loosely, not km²)."""
+    dictionary = _dictionary()
+
+    def fix(match: re.Match) -> str:
+        pair = match.group(2)
+        if dictionary.get(pair, 0) > 0:
+            return match.group(0)
+        return f"{match.group(1)}平方公里"
+
+    return _GARBLED_KM2.sub(fix, text)
+
+
+# OCR reads the slash of a standard code as "V/", "/V" or "V", or drops it ("QV/JX 005-2020",
+# "GB/VT 1234-2020", "QVJX 005-2020", "TCMIF 283-2020"): no sector code ends in V, "/VT" and
+# "/VZ" before the number are the /T, /Z suffixes, and sector codes are two letters, so a
+# Q followed by two or more letters, or a T by three or more (TSG is a code of its own), is
+# an enterprise (Q/) or group (T/) code whose slash was lost.
+_SLASH_READ_AS_V = (
+    (re.compile(r"(?<![A-Za-z])[a-z](?=[A-Z]{1,4}\s*/)"), ""),  # a speck read as a letter: "jJC/T 4749"
+    (re.compile(r"(?<![A-Z])([A-Z]{1,2}|DB\s*\d{2,4})\s*V\s*/"), r"\1/"),
+    (re.compile(r"/\s*V\s*(?=[TZ]\s*\d)"), "/"),
+    (re.compile(r"(?<![A-Z/])Q\s*V?\s*(?=[A-Z]{2,12}\s*\d)"), "Q/"),
+    (re.compile(r"(?<![A-Z/])T\s*V?\s*(?=[A-Z]{3,12}\s*\d)"), "T/"),
+)
+
+
+def repair_ocr_standard_slash(text: str) -> str:
+    """Undo the OCR misreads of a standard code's slash, keeping every other character."""
+    for pattern, replacement in _SLASH_READ_AS_V:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def correct_ocr_text(text: str, standards: bool = False) -> str:
+    """The text repairs of this module, in order; the standard-code repair only where a
+    standards list is read (`standards`)."""
+    text = repair_ocr_area_unit(text)
+    return repair_ocr_standard_slash(text) if standards else text
+
+
+def corrected_block(block: Block, standards: bool = False) -> Block:
+    """`block` with its OCR-read text repaired; a text-layer, DOCX or XLSX block is returned as is."""
+    if isinstance(block, Line):
+        if block.prov.method is not ReadMethod.OCR:
+            return block
+        text = correct_ocr_text(block.text, standards)
+        return block if text == block.text else block.model_copy(update={"text": text})
+    if isinstance(block, Table):
+        changed = False
+        rows: list[list[Cell]] = []
+        for row in block.rows:
+            new_row = []
+            for cell in row:
+                if cell.prov.method is ReadMethod.OCR:
+                    text = correct_ocr_text(cell.text, standards)
+                    if text != cell.text:
+                        cell, changed = cell.model_copy(update={"text": text}), True
+                new_row.append(cell)
+            rows.append(new_row)
+        return block.model_copy(update={"rows": rows}) if changed else block
+    return block

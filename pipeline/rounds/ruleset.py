@@ -19,6 +19,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.errors import IntakeError, UsageError
+from pipeline.rounds.catalogue import IndicatorCatalogue
 from pipeline.core.result import INDICATOR_KEYS, Cover, Evidence, Finding, FindingCode, Severity
 from pipeline.rounds.parts import (
     MESSAGE_FIELDS,
@@ -55,6 +56,7 @@ class Ruleset(_Strict):
     items: list[RequiredItem] = Field(min_length=1)
     completeness: CompletenessRules
     indicator_labels: dict[str, str]
+    indicator_catalogue: IndicatorCatalogue
     criteria: list[Criterion] = Field(min_length=1)
     thresholds: dict[FindingCode, Threshold]
     consistency: ConsistencyRules

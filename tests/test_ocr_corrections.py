@@ -1,0 +1,93 @@
+"""OCR corrections live in one module and touch only text whose provenance is OCR.
+
+Each correction: the misread it repairs (as OCR gives it) and a text-layer sentence it
+must leave alone.
+"""
+
+from __future__ import annotations
+
+from extractors.analysis.indicators import extract_indicators
+from extractors.analysis.lists import extract_lists
+from extractors.analysis.ocr_corrections import corrected_block, repair_ocr_area_unit, repair_ocr_standard_slash
+from pipeline.core.document import Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
+from pipeline.core.result import Cover
+from tests.rounds import CANONICAL_TITLES, TITLES_2022
+from extractors.analysis.spans import LocatedBlock, SectionIndex, SectionSpan
+
+
+def _line(text: str, method: ReadMethod) -> Line:
+    return Line(text=text, prov=Provenance(file="材料.pdf", page=1, bbox=(72.0, 80.0, 520.0, 92.0), method=method))
+
+
+def _doc(blocks: list, method: ReadMethod) -> SourceDocument:
+    return SourceDocument(name="材料.pdf", sha256="0" * 64, kind=FileKind.PDF, page_count=1,
+                          pages=[Page(number=1, method=method, blocks=blocks)])
+
+
+def _index(item: int, doc: SourceDocument) -> SectionIndex:
+    spans = []
+    for number, title in CANONICAL_TITLES.items():
+        span = SectionSpan(item=number, title=title)
+        if number == item:
+            span.present, span.file, span.first_page, span.last_page = True, doc.name, 1, 1
+            span.blocks = [LocatedBlock(doc=doc, page=p, block=b) for p, b in doc.iter_blocks()]
+        spans.append(span)
+    return SectionIndex(cover=Cover(fill_date="2022-09-29"), toc=[], toc_found=False, sections=spans, order=[item], titles=TITLES_2022)
+
+
+# --------------------------------------------------------------------------- 平方 + two garbled characters
+
+
+def test_garbled_km2_is_repaired_in_ocr_text() -> None:
+    assert repair_ocr_area_unit("集群规划面积近 88.3 平方后六") == "集群规划面积近 88.3 平方公里"
+    assert repair_ocr_area_unit("面积 94.4 平方干米，") == "面积 94.4 平方公里，"
+
+
+def test_a_word_after_pingfang_is_not_a_garbled_unit() -> None:
+    # "左右" is a word: the writer meant square metres loosely, OCR or not
+    assert repair_ocr_area_unit("新建厂房5000平方左右") == "新建厂房5000平方左右"
+
+
+def test_garbled_km2_repair_applies_to_ocr_lines_only() -> None:
+    ocr = _line("集群占地面积 88.3 平方后六。", ReadMethod.OCR)
+    text = _line("集群占地面积 88.3 平方后六。", ReadMethod.TEXT)
+    assert corrected_block(ocr).text == "集群占地面积 88.3 平方公里。"
+    assert corrected_block(text) is text
+    scanned = _doc([ocr], ReadMethod.OCR)
+    assert extract_indicators(_index(1, scanned), [scanned])["area_km2"].value == 88.3
+    layer = _doc([text], ReadMethod.TEXT)
+    assert extract_indicators(_index(1, layer), [layer])["area_km2"].value is None
+
+
+def test_square_metres_in_a_text_layer_are_never_km2() -> None:
+    """"厂房5000平方左右" in a text PDF: no area of 5,000 km² (the bug this module ended)."""
+    doc = _doc([_line("集群内企业新建标准化厂房5000平方左右，集群占地面积12.5平方公里。", ReadMethod.TEXT)], ReadMethod.TEXT)
+    assert extract_indicators(_index(1, doc), [doc])["area_km2"].value == 12.5
+
+
+# --------------------------------------------------------------------------- a standard code's slash
+
+
+def test_standard_slash_is_repaired_in_ocr_text() -> None:
+    assert repair_ocr_standard_slash("QV/JX005-2020") == "Q/JX005-2020"
+    assert repair_ocr_standard_slash("GB/VT 1234-2020") == "GB/T 1234-2020"
+    assert repair_ocr_standard_slash("TCMIF 283-2020") == "T/CMIF 283-2020"
+    assert repair_ocr_standard_slash("TSG 21-2016") == "TSG 21-2016"  # a code of its own
+
+
+def test_standard_slash_repair_applies_to_ocr_cells_only() -> None:
+    def table(method: ReadMethod) -> Table:
+        prov = Provenance(file="材料.pdf", page=1, method=method)
+        rows = [["序号", "标准号", "标准名称"], ["1", "QV/JX 005-2020", "起重机用钢丝绳"]]
+        return Table(rows=[[Cell(text=t, row=r, col=c, prov=prov) for c, t in enumerate(row)] for r, row in enumerate(rows)], prov=prov)
+
+    scanned = _doc([table(ReadMethod.OCR)], ReadMethod.OCR)
+    assert [s.number for s in extract_lists(_index(7, scanned), [scanned]).standards] == ["Q/JX 005-2020"]
+    layer = _doc([table(ReadMethod.TEXT)], ReadMethod.TEXT)
+    assert [s.number for s in extract_lists(_index(7, layer), [layer]).standards] != ["Q/JX 005-2020"]
+
+
+def test_standard_slash_repair_is_not_applied_outside_the_standards_list() -> None:
+    line = _line("TCMIF 283-2020", ReadMethod.OCR)
+    assert corrected_block(line).text == "TCMIF 283-2020"
+    assert corrected_block(line, standards=True).text == "T/CMIF 283-2020"
