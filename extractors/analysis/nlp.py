@@ -24,6 +24,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from extractors.analysis import numbers
+from pipeline.core.settings import get_settings
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -180,8 +181,6 @@ def rule_spans(doc: Doc) -> Doc:
 
 def _keep_jieba_cache() -> None:
     """Keep jieba's dictionary cache under the data dir: rebuilt, it costs ~1-3 s more per process."""
-    from pipeline.core.settings import get_settings
-
     folder = get_settings().cache_dir / "jieba"
     try:
         folder.mkdir(parents=True, exist_ok=True)

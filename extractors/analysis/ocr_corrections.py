@@ -49,6 +49,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from extractors.analysis.nlp import get_nlp
 from pipeline.core.document import Block, Cell, Line, ReadMethod, SourceDocument, Table
 from pipeline.core.result import Cover
 
@@ -106,8 +107,6 @@ def glyph_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=1)
 def _dictionary() -> dict[str, int]:
-    from extractors.analysis.nlp import get_nlp
-
     get_nlp()  # initialises jieba (and its cache under the data dir)
     import jieba
 
