@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from pipeline.app.store import ResultStore, StoredRun
 from pipeline.core.atomic import write_text_atomic
@@ -28,14 +28,23 @@ KIND_LABEL = {"patent": "专利", "standard": "主持制修订的标准", "enter
 
 @dataclass
 class Claimant:
-    """One packet and what it claims: (kind, key) → (label shown, evidence or None)."""
+    """One packet and what it claims: (kind, key) → (label shown, evidence or None).
+
+    A stored packet is kept as its JSON and parsed only if it has to be amended.
+    """
 
     packet_id: str
     cluster: tuple[str | None, str | None]
-    result: PacketResult
+    data: dict[str, Any] | PacketResult
     run_id: int | None = None
     output_dir: str | None = None
     claims: dict[tuple[str, str], tuple[str, Evidence | None]] = field(default_factory=dict)
+
+    @property
+    def result(self) -> PacketResult:
+        if not isinstance(self.data, PacketResult):
+            self.data = PacketResult.model_validate(self.data)
+        return self.data
 
     @property
     def title(self) -> str:
@@ -47,28 +56,37 @@ def _norm(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def claims_of(result: PacketResult) -> dict[tuple[str, str], tuple[str, Evidence | None]]:
+def _evidence(entry: dict[str, Any]) -> Evidence | None:
+    raw = entry.get("evidence")
+    return Evidence.model_validate(raw) if raw else None
+
+
+def claims_of(data: dict[str, Any]) -> dict[tuple[str, str], tuple[str, Evidence | None]]:
+    """A result's (JSON) patents, lead-role standards and enterprise credit codes."""
+    lists = data.get("lists") or {}
     out: dict[tuple[str, str], tuple[str, Evidence | None]] = {}
-    for p in result.lists.patents:
-        if p.number:
-            out.setdefault(("patent", _norm(p.number)), (p.number, p.evidence))
-    for s in result.lists.standards:
-        if s.number and s.role == "lead":
-            out.setdefault(("standard", _norm(s.number)), (s.number, s.evidence))
-    for e in result.lists.key_enterprises:
-        if e.uscc:
-            out.setdefault(("enterprise", _norm(e.uscc)), (f"{e.uscc}（{e.name}）", e.evidence))
+    for p in lists.get("patents") or []:
+        if p.get("number"):
+            out.setdefault(("patent", _norm(p["number"])), (p["number"], _evidence(p)))
+    for s in lists.get("standards") or []:
+        if s.get("number") and s.get("role") == "lead":
+            out.setdefault(("standard", _norm(s["number"])), (s["number"], _evidence(s)))
+    for e in lists.get("key_enterprises") or []:
+        if e.get("uscc"):
+            out.setdefault(("enterprise", _norm(e["uscc"])), (f"{e['uscc']}（{e.get('name')}）", _evidence(e)))
     return out
 
 
-def claimant(result: PacketResult, run: StoredRun | None = None) -> Claimant:
+def claimant(result: PacketResult | dict[str, Any], run: StoredRun | None = None) -> Claimant:
+    data = result.to_json_dict() if isinstance(result, PacketResult) else result
+    cover = data.get("cover") or {}
     return Claimant(
-        packet_id=result.packet_id,
-        cluster=(result.cover.cluster_name, result.cover.region),
-        result=result,
+        packet_id=data["packet_id"],
+        cluster=(cover.get("cluster_name"), cover.get("region")),
+        data=result,
         run_id=run.id if run else None,
         output_dir=run.output_dir if run else None,
-        claims=claims_of(result),
+        claims=claims_of(data),
     )
 
 
@@ -115,10 +133,10 @@ def stored_claimants(store: ResultStore, ruleset: str, exclude: set[str]) -> lis
         if run.packet_id in exclude or run.ruleset != ruleset:
             continue
         data = store.result_of(run)
-        if data is None:
+        if not isinstance(data, dict) or "packet_id" not in data:
             continue
         try:
-            out.append(claimant(PacketResult.model_validate(data), run))
+            out.append(claimant(data, run))
         except ValueError:
             log.warning("stored result of %s unreadable: skipped for duplicates", run.packet_id)
     return out
@@ -149,6 +167,8 @@ def mark_cross_packet_duplicates(outcomes: list, out_dir: Path, store: ResultSto
                     Path(c.output_dir) / "result.json", amended.to_json() + "\n")
                 amended_by_id[c.packet_id] = amended
         for s in stored:  # a stored packet the batch now shares a claim with gets it too
+            if not any(key in m.claims for m in members for key in s.claims):
+                continue
             amended = with_duplicates(s.result, duplicate_findings(s, members + [o for o in stored if o is not s]))
             if amended is not None:
                 _save(store, s, amended)
