@@ -1,4 +1,7 @@
-"""CROSS_PACKET_DUPLICATE: claims shared by two packets of a round, in one batch and across the store."""
+"""CROSS_PACKET_DUPLICATE: claims shared by two packets of a round, in one batch and across the store.
+
+On a SQLite file and on a PostgreSQL server the tests start.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import pytest
 from pipeline.app.batch import run_batch
 from pipeline.app.store import ResultStore
 from pipeline.core.settings import Settings
+from tests.pg_server import fresh_database, postgres_server  # noqa: F401  (the fixture)
 from tests.workbench_data import make_result
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "contract" / "result.schema.json"
@@ -46,9 +50,12 @@ def duplicates(result_json: dict) -> list[dict]:
     return [f for f in result_json["findings"] if f["code"] == "CROSS_PACKET_DUPLICATE"]
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = ResultStore(f"sqlite:///{tmp_path / 'results.sqlite'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path: Path):
+    if request.param == "sqlite":
+        s = ResultStore(f"sqlite:///{tmp_path / 'results.sqlite'}")
+    else:
+        s = ResultStore(fresh_database(request.getfixturevalue("postgres_server")))
     yield s
     s.close()
 

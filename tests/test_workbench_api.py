@@ -1,4 +1,7 @@
-"""The workbench's JSON interface, request by request, over a real SQLite store (FastAPI's TestClient)."""
+"""The workbench's JSON interface, request by request, over a real store (FastAPI's TestClient).
+
+Every test runs twice: on a SQLite file, and on a PostgreSQL server the tests start.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from pipeline.app.store import ResultStore
 from pipeline.app.web.security import SESSION_COOKIE, secret_key
 from pipeline.app.web.server import create_app
 from pipeline.app.workbench import Workbench
+from tests.pg_server import fresh_database, postgres_server  # noqa: F401  (the fixture)
 from tests.workbench_data import SCRIPT, finding_of, make_result, record
 
 PASSWORD = "正确的密码-1"
@@ -35,9 +39,13 @@ def build(url: str, tmp_path: Path):
     return bench, TestClient(create_app(bench, tmp_path / "data"), base_url="http://127.0.0.1")
 
 
-@pytest.fixture
-def client(tmp_path: Path):
-    bench, client = build(f"sqlite:///{tmp_path / 'data' / 'results.sqlite'}", tmp_path)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def client(request, tmp_path: Path):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'data' / 'results.sqlite'}"
+    else:
+        url = fresh_database(request.getfixturevalue("postgres_server"))
+    bench, client = build(url, tmp_path)
     yield client
     bench.close()
 
