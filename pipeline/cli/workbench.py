@@ -143,7 +143,11 @@ def serve_web(host: str, port: int) -> None:
     bench = Workbench.from_settings(settings)
     signal.signal(signal.SIGTERM, _interrupt)  # uvicorn re-raises the signal after its graceful shutdown
     print(f"审查工作台：http://{host}:{port}/", file=sys.stderr)
+    server = uvicorn.Server(uvicorn.Config(create_app(bench, settings.data_dir), host=host, port=port,
+                                           log_level="warning"))
     try:
-        uvicorn.run(create_app(bench, settings.data_dir), host=host, port=port, log_level="warning")
+        server.run()  # a signal comes back as KeyboardInterrupt once the server has stopped
     finally:
         bench.close()
+    if not server.started:
+        raise UsageError(f"无法在 {host}:{port} 上启动工作台（端口被占用或地址无效）")
