@@ -143,7 +143,7 @@ def serve_web(host: str, port: int) -> None:
     bench = Workbench.from_settings(settings)
     signal.signal(signal.SIGTERM, _interrupt)  # uvicorn re-raises the signal after its graceful shutdown
     print(f"审查工作台：http://{host}:{port}/", file=sys.stderr)
-    server = uvicorn.Server(uvicorn.Config(create_app(bench, settings.data_dir), host=host, port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(bench, settings.data_dir, settings), host=host, port=port,
                                            log_level="warning"))
     try:
         server.run()  # a signal comes back as KeyboardInterrupt once the server has stopped

@@ -97,7 +97,12 @@ def packet_page(request: Request, packet_id: str):
     for f in view["findings"]:
         by_item.setdefault(f.get("item"), []).append(f)
     groups = sorted(by_item.items(), key=lambda kv: (kv[0] is None, kv[0] or 0))
-    return render(request, "packet.html.j2", view=view, groups=groups, csrf=current_user(request)["csrf"])
+    files = view.get("files") or []
+    pages = request.app.state.pages
+    run = _run_of(request, view)
+    imaged = {f["name"] for f in files if f.get("kind") in ("pdf", "image") and pages.has_pages(run, f["name"])}
+    return render(request, "packet.html.j2", view=view, groups=groups, csrf=current_user(request)["csrf"],
+                  file_index={f["name"]: i for i, f in enumerate(files)}, imaged=imaged)
 
 
 @router.post("/packets/{packet_id}/findings/{finding_id}/decision")
@@ -131,19 +136,62 @@ def notice(request: Request, packet_id: str):
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
-@router.get("/packets/{packet_id}/text")
-def text_search(request: Request, packet_id: str, q: str = ""):
+def _run_of(request: Request, view: dict):
+    return workbench(request).store.get(view["run"]["id"])
+
+
+def _file_name(view: dict, file_index: int) -> str:
+    files = view.get("files") or []
+    if not 0 <= file_index < len(files):
+        raise HTTPException(status_code=404, detail="unknown file")
+    return files[file_index]["name"]
+
+
+@router.get("/packets/{packet_id}/pages/{file_index}/{page}.png")
+def page_image(request: Request, packet_id: str, file_index: int, page: int, finding: str = "", zoom: int = 1):
     view = _packet_or_404(request, packet_id)
-    run = workbench(request).store.get(view["run"]["id"])
-    pages = []
+    name = _file_name(view, file_index)
+    chosen = [f for f in view["findings"] if not finding or f["id"] == finding]
+    boxes = [e["bbox"] for f in chosen for e in f.get("evidence") or []
+             if e.get("file") == name and e.get("page") == page and e.get("bbox")]
+    try:
+        png = request.app.state.pages.render(_run_of(request, view), name, page, boxes, zoom=2.0 if zoom > 1 else 1.0)
+    except (LookupError, OSError):
+        raise HTTPException(status_code=404, detail="no image for this page") from None
+    return Response(png, media_type="image/png")
+
+
+@router.get("/packets/{packet_id}/viewer/{file_index}/{page}")
+def page_viewer(request: Request, packet_id: str, file_index: int, page: int):
+    view = _packet_or_404(request, packet_id)
+    name = _file_name(view, file_index)
+    entry = view["files"][file_index]
+    texts = [p for p in _text_pages(request, view) if p.get("file") == name and p.get("page") == page]
+    on_page = [f for f in view["findings"] if any(e.get("file") == name and e.get("page") == page
+                                                  for e in f.get("evidence") or [])]
+    has_image = request.app.state.pages.has_pages(_run_of(request, view), name)
+    return render(request, "viewer.html.j2", view=view, file_index=file_index, file=entry, page=page,
+                  texts=texts, findings=on_page, has_image=has_image)
+
+
+def _text_pages(request: Request, view: dict) -> list[dict]:
+    run = _run_of(request, view)
     path = Path(run.output_dir) / "text.jsonl" if run and run.output_dir else None
+    pages = []
     if path is not None and path.is_file():
         with path.open(encoding="utf-8") as fh:
             for line in fh:
                 try:
-                    page = json.loads(line)
+                    pages.append(json.loads(line))
                 except ValueError:
                     continue
-                if not q or q in (page.get("text") or ""):
-                    pages.append(page)
-    return render(request, "text.html.j2", view=view, pages=pages, q=q, has_text=path is not None and path.is_file())
+    return pages
+
+
+@router.get("/packets/{packet_id}/text")
+def text_search(request: Request, packet_id: str, q: str = ""):
+    view = _packet_or_404(request, packet_id)
+    every = _text_pages(request, view)
+    pages = [p for p in every if not q or q in (p.get("text") or "")]
+    index = {f["name"]: i for i, f in enumerate(view.get("files") or [])}
+    return render(request, "text.html.j2", view=view, pages=pages, q=q, has_text=bool(every), file_index=index)

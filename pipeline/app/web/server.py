@@ -8,6 +8,7 @@ at all); packet text is shown through Jinja2's autoescaping; no URL takes a path
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from pipeline.app.schema import local_text
 from pipeline.app.web import api, pages
+from pipeline.app.web.pageimages import PageImages
 from pipeline.app.web.security import (
     SECURITY_HEADERS,
     SESSION_COOKIE,
@@ -30,6 +32,7 @@ from pipeline.app.web.security import (
 )
 from pipeline.app.workbench import Workbench
 from pipeline.core.result import CANONICAL_TITLES, status_label
+from pipeline.core.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 PUBLIC_PATHS = {"/login", "/api/login", "/static/app.css"}
@@ -53,9 +56,18 @@ def _parse(value):
     return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
-def create_app(workbench: Workbench, data_dir: Path) -> FastAPI:
-    app = FastAPI(title="cluster-intake 审查工作台", docs_url=None, redoc_url=None, openapi_url=None)
+def create_app(workbench: Workbench, data_dir: Path, settings: Settings | None = None) -> FastAPI:
+    pages_images = PageImages(settings or Settings(data_dir=data_dir))
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        yield
+        pages_images.close()
+
+    app = FastAPI(title="cluster-intake 审查工作台", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=lifespan)
     app.state.workbench = workbench
+    app.state.pages = pages_images
     app.state.throttle = LoginThrottle()
     app.state.templates = templates()
 
