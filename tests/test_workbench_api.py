@@ -15,6 +15,7 @@ import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
+from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
@@ -199,3 +200,28 @@ def test_notice_lists_undecided_errors_and_confirmed_warnings_only(client: TestC
     decide(client, finding_of(view, "SECTION_MISSING")["id"], {"decision": "dismiss", "reason": "已补"}, token)
     body = "\n".join(p.text for p in Document(io.BytesIO(client.get("/packets/浚县_食品/notice.docx").content)).paragraphs)
     assert "中小企业产值占集群总产值比例为65%" in body and "缺少第12项" not in body and "未找到目录" not in body
+
+
+def test_rank_orders_the_signed_summary_made_from_effective_results(client: TestClient):
+    token = login(client).json()["csrf_token"]
+    headers = {"X-CSRF-Token": token}
+    assert client.post("/api/packets/清河_羊绒/rank", json={"rank": 1}).status_code == 403
+    assert client.post("/api/packets/清河_羊绒/rank", json={"rank": "x"}, headers=headers).status_code == 400
+    assert client.post("/api/packets/没有/rank", json={"rank": 1}, headers=headers).status_code == 404
+    assert client.post("/api/packets/清河_羊绒/rank", json={"rank": 1}, headers=headers).json()["rank"] == 1
+    client.post("/api/packets/浚县_食品/rank", json={"rank": 2}, headers=headers)
+    client.post("/api/packets/清河_羊绒/rank", json={"rank": 3}, headers=headers)  # the newest setting wins
+    rows = {r["packet_id"]: r["rank"] for r in client.get("/api/packets").json()}
+    assert rows == {"浚县_食品": 2, "清河_羊绒": 3}
+    packet = client.get("/api/packets/浚县_食品").json()
+    for code in ("SME_SHARE_LOW", "SECTION_MISSING"):
+        decide(client, finding_of(packet, code)["id"], {"decision": "dismiss", "reason": "核实无误"}, token)
+    answer = client.get("/summary.xlsx")
+    assert answer.status_code == 200
+    book = load_workbook(io.BytesIO(answer.content))
+    names = [c.value for c in book.worksheets[0]["B"] if c.value]
+    assert names.index("浚县食品产业集群") < names.index("清河县羊绒制品产业集群")  # 推荐排序 2 before 3
+    verdicts = {row[0].value: row[2].value for row in book.worksheets[1].iter_rows(min_row=2) if row[0].value}
+    assert verdicts["浚县_食品"] == "需人工复核"  # the effective verdict: both errors dismissed
+    dashboard = client.get("/?sort=rank").text
+    assert dashboard.index("浚县_食品") < dashboard.index("清河_羊绒")

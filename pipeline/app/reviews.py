@@ -72,6 +72,16 @@ class AuditEntry(Base):
     detail: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
+class Ranking(Base):
+    __tablename__ = "rankings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    packet_id: Mapped[str] = mapped_column(String(255), index=True)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    user: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
 @dataclass(frozen=True)
 class DecisionView:
     finding_id: str
@@ -169,6 +179,22 @@ class ReviewStore:
                 out.setdefault(d.packet_id, {})[d.finding_id] = DecisionView(
                     d.finding_id, d.decision, d.reason, d.field, d.value, d.user, d.at)
         return out
+
+    # 推荐排序 -------------------------------------------------------------
+
+    def set_rank(self, packet_id: str, rank: int | None, user: str) -> None:
+        at = _now()
+        with self._sessions.begin() as session:
+            session.add(Ranking(packet_id=packet_id, rank=rank, user=user, at=at))
+            session.add(AuditEntry(at=at, user=user, action="rank", packet_id=packet_id, detail={"rank": rank}))
+
+    def ranks(self) -> dict[str, int]:
+        """packet id → its 推荐排序 (the newest setting; packets taken out of the order left out)."""
+        out: dict[str, int | None] = {}
+        with self._sessions() as session:
+            for r in session.scalars(select(Ranking).order_by(Ranking.id)):
+                out[r.packet_id] = r.rank
+        return {k: v for k, v in out.items() if v is not None}
 
     # audit ---------------------------------------------------------------
 

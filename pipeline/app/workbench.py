@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.app.effective import effective_view
+from pipeline.app.effective import effective_view, in_force
 from pipeline.app.resubmission import changes_since_previous
 from pipeline.app.reviews import DecisionKind, ReviewStore
 from pipeline.app.store import ResultStore
+from pipeline.core.result import PacketResult
+
+FINDING_KEYS = ("code", "severity", "item", "field", "message", "evidence")
 
 
 class NotFound(LookupError):
@@ -33,6 +36,7 @@ class Workbench:
     def packets(self) -> list[dict[str, Any]]:
         """Every packet's latest completed run with its effective verdict."""
         decisions = self.reviews.all_decisions()
+        ranks = self.reviews.ranks()
         rows = []
         for run in self.store.latest_completed():
             result = self.store.result_of(run)
@@ -49,9 +53,42 @@ class Workbench:
                 "warnings": run.warnings,
                 "decisions": sum(1 for f in view["findings"] if f.get("decision")),
                 "undecided": view["undecided"],
+                "rank": ranks.get(run.packet_id),
                 "finished_at": run.finished_at.isoformat(),
             })
         return rows
+
+    def set_rank(self, packet_id: str, rank: Any, user: str) -> None:
+        if self.store.latest_result(packet_id) is None:
+            raise NotFound(packet_id)
+        if rank in (None, ""):
+            value = None
+        else:
+            try:
+                value = int(str(rank).strip())
+            except ValueError:
+                raise BadDecision("the rank must be a whole number") from None
+            if value < 1:
+                raise BadDecision("the rank starts at 1")
+        self.reviews.set_rank(packet_id, value, user)
+
+    def effective_results(self) -> list[PacketResult]:
+        """Every packet's latest result as the reviewers left it, in 推荐排序 order (unranked last).
+
+        Status is the effective status; dismissed and superseded findings are left out,
+        and findings a corrected value raised are in. What the signed 附件4 summary is made from.
+        """
+        ranks = self.reviews.ranks()
+        out = []
+        for row in self.packets():
+            view = self.packet(row["packet_id"])
+            kept = [{k: v for k, v in f.items() if k in FINDING_KEYS} for f in view["findings"] if in_force(f)]
+            data = {k: v for k, v in view.items() if k in PacketResult.model_fields}
+            indicators = {k: dict(v, value=v.get("corrected_value", v.get("value")))
+                          for k, v in (view.get("indicators") or {}).items()}
+            data.update(findings=kept, status=view["effective_status"], indicators=indicators)
+            out.append(PacketResult.model_validate(data))
+        return sorted(out, key=lambda r: (r.packet_id not in ranks, ranks.get(r.packet_id, 0), r.packet_id))
 
     def packet(self, packet_id: str, *, with_changes: bool = False) -> dict[str, Any]:
         latest = self.store.latest_result(packet_id)

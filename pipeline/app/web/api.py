@@ -79,3 +79,17 @@ def api_decide(request: Request, packet_id: str, finding_id: str, body: dict[str
     finding = next(f for f in view["findings"] if f["id"] == finding_id)
     return {"effective_status": view["effective_status"], "decision": finding["decision"],
             "undecided": view["undecided"]}
+
+
+@router.post("/packets/{packet_id}/rank")
+def api_rank(request: Request, packet_id: str, body: dict[str, Any] = Body(...),
+             x_csrf_token: str | None = Header(None)):
+    """推荐排序 for the signed summary: {"rank": n} (1 first) or {"rank": null} to take it out."""
+    check_csrf(request, x_csrf_token)
+    try:
+        workbench(request).set_rank(packet_id, body.get("rank"), current_user(request)["user"])
+    except NotFound:
+        raise HTTPException(status_code=404, detail="unknown packet") from None
+    except BadDecision as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from None
+    return {"packet_id": packet_id, "rank": workbench(request).reviews.ranks().get(packet_id)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
@@ -14,11 +15,13 @@ from pipeline.app.notice import notice_docx
 from pipeline.app.web.api import login_user, workbench
 from pipeline.app.web.security import anonymous_csrf, check_csrf, current_user, start_session
 from pipeline.app.workbench import BadDecision, NotFound
+from pipeline.reports import write_batch_outputs
 
 router = APIRouter()
 
-SORT_KEYS = ("packet_id", "cluster_name", "region", "status", "effective_status", "errors", "warnings", "undecided")
+SORT_KEYS = ("rank", "packet_id", "cluster_name", "region", "status", "effective_status", "errors", "warnings", "undecided")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render(request: Request, name: str, status_code: int = 200, **context):
@@ -70,10 +73,35 @@ def dashboard(request: Request, sort: str = "packet_id", order: str = "asc", sta
     if q:
         rows = [r for r in rows if any(q in (r.get(k) or "") for k in ("packet_id", "cluster_name", "region"))]
     key = sort if sort in SORT_KEYS else "packet_id"
-    numeric = key in ("errors", "warnings", "undecided")
-    rows.sort(key=lambda r: (r.get(key) or 0) if numeric else str(r.get(key) or ""), reverse=order == "desc")
+    numeric = key in ("rank", "errors", "warnings", "undecided")
+    if key == "rank":  # ranked packets first, in order; the others after
+        rows.sort(key=lambda r: (r["rank"] is None, r["rank"] or 0, r["packet_id"]), reverse=order == "desc")
+    else:
+        rows.sort(key=lambda r: (r.get(key) or 0) if numeric else str(r.get(key) or ""), reverse=order == "desc")
     return render(request, "dashboard.html.j2", rows=rows, sort=key, order=order, status=status, q=q,
-                  sort_keys=SORT_KEYS)
+                  sort_keys=SORT_KEYS, csrf=current_user(request)["csrf"])
+
+
+@router.post("/packets/{packet_id}/rank")
+def rank_form(request: Request, packet_id: str, rank: str = Form(""), csrf_token: str = Form("")):
+    check_csrf(request, csrf_token)
+    try:
+        workbench(request).set_rank(packet_id, rank, current_user(request)["user"])
+    except NotFound:
+        raise HTTPException(status_code=404, detail="unknown packet") from None
+    except BadDecision:
+        return render(request, "error.html.j2", status_code=400, message="推荐排序须为从 1 开始的整数。", back="/")
+    return RedirectResponse("/?sort=rank", status_code=303)
+
+
+@router.get("/summary.xlsx")
+def summary(request: Request):
+    """The 推荐汇总表 from the effective results, in 推荐排序 order."""
+    with tempfile.TemporaryDirectory(prefix="cluster-intake-summary-") as tmp:
+        write_batch_outputs(workbench(request).effective_results(), Path(tmp))
+        data = (Path(tmp) / "summary.xlsx").read_bytes()
+    name = quote("推荐汇总表.xlsx")
+    return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
 @router.get("/issues")
