@@ -225,3 +225,14 @@ def test_rank_orders_the_signed_summary_made_from_effective_results(client: Test
     assert verdicts["浚县_食品"] == "需人工复核"  # the effective verdict: both errors dismissed
     dashboard = client.get("/?sort=rank").text
     assert dashboard.index("浚县_食品") < dashboard.index("清河_羊绒")
+
+
+def test_the_audit_log_page_is_for_administrators(client: TestClient):
+    reviews = client.app.state.workbench.reviews
+    reviews.add_user("admin1", "admin", "admin-pw")
+    login(client)
+    assert client.get("/audit").status_code == 403
+    client.cookies.clear()
+    client.post("/api/login", json={"username": "admin1", "password": "admin-pw"})
+    page = client.get("/audit")
+    assert page.status_code == 200 and "新建用户" in page.text and "登录" in page.text

@@ -104,6 +104,19 @@ def summary(request: Request):
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
 
 
+ACTION_LABELS = {"login": "登录", "login_failed": "登录失败", "user_add": "新建用户", "rank": "设置推荐排序",
+                 "decision_confirm": "确认问题", "decision_dismiss": "驳回问题", "decision_correct": "更正数值"}
+
+
+@router.get("/audit")
+def audit(request: Request):
+    """The audit log, newest first: administrators only."""
+    if current_user(request)["role"] != "admin":
+        return render(request, "error.html.j2", status_code=403, message="只有管理员可以查看操作记录。", back="/")
+    entries = list(reversed(workbench(request).reviews.audit_log()))
+    return render(request, "audit.html.j2", entries=entries, labels=ACTION_LABELS)
+
+
 @router.get("/issues")
 def issues(request: Request):
     bench = workbench(request)

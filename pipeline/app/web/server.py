@@ -47,7 +47,7 @@ def templates() -> Jinja2Templates:
     env.filters["status_label"] = status_label
     env.filters["severity_label"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["decision_label"] = lambda d: DECISION_LABELS.get(d, d)
-    env.filters["local_time"] = lambda iso: local_text(_parse(iso))
+    env.filters["local_time"] = lambda value: local_text(_parse(value))
     env.globals["item_titles"] = CANONICAL_TITLES
     return Jinja2Templates(env=env)
 
