@@ -91,3 +91,11 @@ def test_web_binds_localhost_and_stops_on_sigterm(tmp_path: Path):
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_web_on_a_taken_port_is_one_line_and_exit_2(tmp_path: Path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        done = run(environment(tmp_path), "web", "--port", str(taken.getsockname()[1]))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1 and "无法" in done.stderr

@@ -21,6 +21,7 @@ from validators.criteria import check_criteria
 DISMISS = DecisionKind.DISMISS.value
 CONFIRM = DecisionKind.CONFIRM.value
 CORRECT = DecisionKind.CORRECT.value
+UNCERTAIN = "VALUE_UNCERTAIN"  # a value the checks could not trust: a corrected value settles it
 
 
 def ensure_ids(result: dict[str, Any]) -> dict[str, Any]:
@@ -80,6 +81,8 @@ def effective_view(result: dict[str, Any], decisions: dict[str, DecisionView]) -
         rechecked_ids = {f["id"] for f in rechecked}
         for f in findings:
             if f["id"] in checked_ids and f["id"] not in rechecked_ids:
+                f["superseded"] = True
+            elif f["code"] == UNCERTAIN and f.get("field") in corrections:  # the reviewer read it instead
                 f["superseded"] = True
         known = {f["id"] for f in findings}
         findings += [dict(f, added_by_correction=True) for f in rechecked if f["id"] not in known]

@@ -7,6 +7,7 @@ the other commands do not pay for the store, FastAPI and uvicorn.
 from __future__ import annotations
 
 import signal
+import socket
 from enum import Enum
 import sys
 from pathlib import Path
@@ -132,6 +133,17 @@ def _interrupt(*_):
     raise KeyboardInterrupt
 
 
+def _check_bindable(host: str, port: int) -> None:
+    """A taken port or a bad address is a usage error of one line, before anything starts."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(infos[0][4])
+    except OSError as exc:
+        raise UsageError(f"无法在 {host}:{port} 上启动工作台：{exc.strerror or exc}") from None
+
+
 def serve_web(host: str, port: int) -> None:
     """uvicorn over the workbench app; SIGINT/SIGTERM end it as KeyboardInterrupt after a graceful stop."""
     import uvicorn
@@ -139,6 +151,7 @@ def serve_web(host: str, port: int) -> None:
     from pipeline.app.web.server import create_app
     from pipeline.app.workbench import Workbench
 
+    _check_bindable(host, port)
     settings = Settings()
     bench = Workbench.from_settings(settings)
     signal.signal(signal.SIGTERM, _interrupt)  # uvicorn re-raises the signal after its graceful shutdown
