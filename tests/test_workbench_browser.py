@@ -1,6 +1,7 @@
 """The workbench in a real browser: Playwright for Python driving Debian's Chromium (nothing downloaded).
 
-Real packets (generated DOCX) go through a real `batch`, a real `users add` and a
+On SQLite and on a PostgreSQL server the tests start, real packets (generated
+DOCX) go through a real `batch`, a real `users add` and a
 real `cluster-intake web` server; the reviewer logs in, dismisses a false alarm
 with a reason, reloads, re-runs the batch, corrects a misread value and downloads
 the notice. Screenshots are checked to be non-blank.
@@ -21,6 +22,7 @@ from PIL import Image, ImageStat
 
 from pipeline.app.store import ResultStore
 from sample_docs.generate import generate_packet
+from tests.pg_server import fresh_database, postgres_server  # noqa: F401  (the fixture)
 from tests.workbench_data import SCRIPT, make_result, record
 
 CHROMIUM = "/usr/bin/chromium"
@@ -54,17 +56,21 @@ def assert_not_blank(path: Path) -> None:
     assert len(image.getcolors(1 << 16) or []) > 20
 
 
-@pytest.fixture(scope="module")
-def workbench_server(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def workbench_server(request, tmp_path_factory):
     root = tmp_path_factory.mktemp("workbench")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CLUSTER_INTAKE_DATA_DIR": str(root / "data"),
            "OMP_THREAD_LIMIT": "1"}
-    env.pop("CLUSTER_INTAKE_DB_URL", None)
+    if request.param == "sqlite":
+        env.pop("CLUSTER_INTAKE_DB_URL", None)
+        db_url = f"sqlite:///{root / 'data' / 'results.sqlite'}"
+    else:
+        db_url = env["CLUSTER_INTAKE_DB_URL"] = fresh_database(request.getfixturevalue("postgres_server"))
     generate_packet("docx", root / "gen", seed=41, defects=("sme_share_low", "toc_missing"))
     inbox = root / "gen" / "packets"
     _cli(env, "batch", str(inbox), "--out", str(root / "out"), "--direct")
     _cli(env, "users", "add", "li", "--role", "reviewer", stdin=PASSWORD + "\n")
-    store = ResultStore(f"sqlite:///{root / 'data' / 'results.sqlite'}")  # a packet whose text carries <script>
+    store = ResultStore(db_url)  # a packet whose text carries <script>
     record(store, make_result("脚本_测试", "脚本测试产业集群", "某县", intro_text=SCRIPT), root / "out", "e" * 64)
     store.close()
     port = _free_port()
@@ -79,7 +85,7 @@ def workbench_server(tmp_path_factory):
             assert server.poll() is None, server.stderr.read()
             time.sleep(0.3)
     packet_id = next(inbox.iterdir()).stem
-    yield {"url": f"http://127.0.0.1:{port}", "env": env, "inbox": inbox, "out": root / "out", "root": root,
+    yield {"url": f"http://127.0.0.1:{port}", "env": env, "db_url": db_url, "inbox": inbox, "out": root / "out", "root": root,
            "packet_id": packet_id}
     server.terminate()
     try:
@@ -136,7 +142,7 @@ def test_review_a_packet_end_to_end(workbench_server, page, tmp_path: Path):
     # the batch re-run (no cache: a new run of every packet); the decision is still shown
     env = {**workbench_server["env"], "CLUSTER_INTAKE_USE_CACHE": "false"}
     _cli(env, "batch", str(workbench_server["inbox"]), "--out", str(workbench_server["out"]), "--direct")
-    store = ResultStore(f"sqlite:///{workbench_server['root'] / 'data' / 'results.sqlite'}")
+    store = ResultStore(workbench_server["db_url"])
     assert len(store.history(packet_id)) == 2
     store.close()
     page.reload()
