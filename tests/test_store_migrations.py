@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.app.migrate import current_revision, head_revision
+from alembic import command
+
+from pipeline.app.migrate import alembic_config, current_revision, head_revision
 from pipeline.app.schema import local_text
 from pipeline.app.store import ResultStore, RunStatus
 from pipeline.core.result import Evidence, Finding, FindingCode, PacketResult, Severity
@@ -123,3 +125,41 @@ def test_process_is_recorded_and_history_lists_it(tmp_path: Path):
         store.close()
     one = subprocess.run([*cli, "history", "没有这个包"], env=env, capture_output=True, text=True, timeout=60)
     assert one.returncode == 2
+
+
+OPEN_AND_RECORD = """
+import sys
+from pipeline.app.store import ResultStore
+from pipeline.core.result import PacketResult
+store = ResultStore(sys.argv[1])
+store.record(PacketResult(packet_id=sys.argv[2]), packet_hash=sys.argv[2], ruleset_requested="auto")
+store.close()
+"""
+
+
+def test_processes_opening_a_new_store_at_once_all_get_it(tmp_path: Path):
+    """The watcher, a batch and a worker starting together: one migrates, the others wait or retry."""
+    url = f"sqlite:///{tmp_path / 'shared' / 'results.sqlite'}"
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}
+    procs = [subprocess.Popen([sys.executable, "-c", OPEN_AND_RECORD, url, f"p{i}"], env=env,
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    store = ResultStore(url)
+    try:
+        assert sorted(r.packet_id for r in store.history()) == ["p0", "p1", "p2", "p3"]
+        assert current_revision(store.engine) == head_revision()
+    finally:
+        store.close()
+
+
+def test_migrations_go_down_and_up_again(tmp_path: Path):
+    store = ResultStore(f"sqlite:///{tmp_path / 'r.sqlite'}")
+    try:
+        config = alembic_config(store.engine)
+        command.downgrade(config, "0001")
+        assert current_revision(store.engine) == "0001"
+        command.upgrade(config, "head")
+        assert current_revision(store.engine) == head_revision()
+    finally:
+        store.close()
