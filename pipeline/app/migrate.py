@@ -25,6 +25,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema before migrations: runs and findings
 
 _LOCK = threading.Lock()
+ATTEMPTS = 20  # about 15 s of retries: a busy machine, several processes starting together
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -47,7 +48,7 @@ def upgrade_schema(engine: Engine) -> None:
     """Upgrade to head (nothing to do when it is there already: one cheap read)."""
     head = head_revision()
     with _LOCK:
-        for attempt in range(8):
+        for attempt in range(ATTEMPTS):
             try:
                 current = current_revision(engine)
                 if current == head:
@@ -58,6 +59,6 @@ def upgrade_schema(engine: Engine) -> None:
                 command.upgrade(config, "head")
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
-                if attempt == 7:  # another process kept the lock or won every race
+                if attempt == ATTEMPTS - 1:  # another process kept the lock or won every race
                     raise
-                time.sleep(0.1 * (attempt + 1))
+                time.sleep(min(0.1 * (attempt + 1), 1.0))
