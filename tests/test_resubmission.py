@@ -47,3 +47,28 @@ def test_a_resubmission_shows_files_items_indicators_and_findings_changed(tmp_pa
         assert "与上次报送" in page and "第12项.pdf" in page and "已解决 2 项" in page
     finally:
         store.close()
+
+
+def test_a_resubmission_under_another_name_keeps_the_decisions_on_the_same_findings(tmp_path: Path):
+    store = ResultStore(f"sqlite:///{tmp_path / 'results.sqlite'}")
+    bench = Workbench(store)
+    try:
+        first = make_result("浚县_食品", "浚县食品产业集群", "浚县", sme_share=65, missing_item=12)
+        record(store, first, tmp_path / "out", "a" * 64)
+        view = bench.packet("浚县_食品")
+        toc = next(f for f in view["findings"] if f["code"] == "TOC_MISSING")
+        sme = next(f for f in view["findings"] if f["code"] == "SME_SHARE_LOW")
+        bench.decide("浚县_食品", toc["id"], "li", {"decision": "dismiss", "reason": "目录在第2页"})
+        bench.decide("浚县_食品", sme["id"], "li", {"decision": "correct", "value": 75})
+        second = make_result("浚县_食品_第二次", "浚县食品产业集群", "浚县", sme_share=65, missing_item=None)
+        record(store, second, tmp_path / "out", "b" * 64)
+        again = bench.packet("浚县_食品_第二次")
+        shown = next(f for f in again["findings"] if f["code"] == "TOC_MISSING")["decision"]
+        assert shown["decision"] == "dismiss" and shown["reason"] == "目录在第2页"
+        new_sme = next(f for f in again["findings"] if f["code"] == "SME_SHARE_LOW")
+        assert new_sme["decision"] is None and not new_sme.get("superseded")  # a correction is not carried over
+        other = make_result("清河_羊绒", "清河县羊绒制品产业集群", "清河县")
+        record(store, other, tmp_path / "out", "c" * 64)
+        assert all(f["decision"] is None for f in bench.packet("清河_羊绒")["findings"])  # another cluster
+    finally:
+        store.close()

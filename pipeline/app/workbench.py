@@ -6,8 +6,8 @@ from typing import Any
 
 from pipeline.app.effective import effective_view, in_force
 from pipeline.app.resubmission import changes_since_previous
-from pipeline.app.reviews import DecisionKind, ReviewStore
-from pipeline.app.store import ResultStore
+from pipeline.app.reviews import DecisionKind, DecisionView, ReviewStore
+from pipeline.app.store import ResultStore, StoredRun
 from pipeline.core.result import PacketResult
 
 FINDING_KEYS = ("code", "severity", "item", "field", "message", "evidence")
@@ -33,16 +33,34 @@ class Workbench:
     def close(self) -> None:
         self.store.close()
 
+    def decisions(self, run: StoredRun, every: dict[str, dict[str, DecisionView]] | None = None,
+                  latest: list[StoredRun] | None = None) -> dict[str, DecisionView]:
+        """The decisions in force for a run's findings: its own packet's, and for a resubmission under
+        another packet id, the confirmations and dismissals made on the same cluster's earlier packets
+        (not their corrections: the new packet's values are read afresh)."""
+        every = every if every is not None else self.reviews.all_decisions()
+        merged: dict[str, DecisionView] = {}
+        if run.cluster_name:
+            earlier = sorted((r for r in (latest if latest is not None else self.store.latest_completed())
+                              if r.packet_id != run.packet_id and (r.cluster_name, r.region) == (run.cluster_name, run.region)
+                              and r.finished_at <= run.finished_at), key=lambda r: r.finished_at)
+            for other in earlier:
+                merged.update({k: d for k, d in every.get(other.packet_id, {}).items()
+                               if d.decision != DecisionKind.CORRECT.value})
+        merged.update(every.get(run.packet_id, {}))
+        return merged
+
     def packets(self) -> list[dict[str, Any]]:
         """Every packet's latest completed run with its effective verdict."""
-        decisions = self.reviews.all_decisions()
+        every = self.reviews.all_decisions()
         ranks = self.reviews.ranks()
+        latest = self.store.latest_completed()
         rows = []
-        for run in self.store.latest_completed():
+        for run in latest:
             result = self.store.result_of(run)
             if result is None:
                 continue
-            view = effective_view(result, decisions.get(run.packet_id, {}))
+            view = effective_view(result, self.decisions(run, every, latest))
             rows.append({
                 "packet_id": run.packet_id,
                 "cluster_name": (view.get("cover") or {}).get("cluster_name"),
@@ -95,7 +113,7 @@ class Workbench:
         if latest is None:
             raise NotFound(packet_id)
         run, result = latest
-        view = effective_view(result, self.reviews.decisions_for(packet_id))
+        view = effective_view(result, self.decisions(run))
         view["run"] = {"id": run.id, "finished_at": run.finished_at.isoformat(), "origin": run.origin,
                        "code_version": run.code_version}
         if with_changes:
@@ -108,7 +126,7 @@ class Workbench:
         if latest is None:
             raise NotFound(packet_id)
         run, result = latest
-        view = effective_view(result, self.reviews.decisions_for(packet_id))
+        view = effective_view(result, self.decisions(run))
         finding = next((f for f in view["findings"] if f["id"] == finding_id), None)
         if finding is None:
             raise NotFound(finding_id)
