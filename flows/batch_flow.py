@@ -20,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.packet_flow import log_completion, log_failure, packet_via_flow, publish_findings
 from pipeline.core.version import CODE_VERSION
+from pipeline.app.cross_packet import mark_cross_packet_duplicates
 from pipeline.app.batch import PacketFailure, PacketOutcome, describe, inbox_packets, process_one
 from pipeline.core.result import PacketResult
 from pipeline.core.settings import Settings, get_settings
@@ -43,6 +44,11 @@ def batch_packet_task(source: Path, out_dir: Path, settings: Settings, origin: s
 
 @task(name="write-batch-summary", task_run_name="summary", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def write_batch_outputs_task(outcomes: list[PacketOutcome], out_dir: Path) -> None:
+    store = ResultStore.from_settings(get_settings())
+    try:  # a packet processed before a later one that shares its claims learns of it here
+        outcomes = mark_cross_packet_duplicates(outcomes, out_dir, store)
+    finally:
+        store.close()
     write_batch_outputs(outcomes, out_dir)
 
 

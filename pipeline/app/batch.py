@@ -20,6 +20,7 @@ from pipeline.intake.packet import packet_id_for
 from pipeline.core.result import PacketResult, status_label
 from pipeline.core.settings import Settings
 from pipeline.app.driver import process_packet
+from pipeline.app.cross_packet import mark_cross_packet_duplicates
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
 from pipeline.reports import write_batch_outputs
 from pipeline.reports.summary import PacketFailure
@@ -212,6 +213,7 @@ def process_one(
             source_path=kept_at or source,
             origin=origin,
         )
+        result = mark_cross_packet_duplicates([result], out_dir, store)[0]  # against the round in the store
     return result
 
 
@@ -252,6 +254,7 @@ def run_batch(
             log.info("%s: %s", source.name, describe(outcome))
             if progress is not None:
                 progress(source.name, outcome)
+        outcomes = mark_cross_packet_duplicates(outcomes, out_dir, store)  # earlier packets learn of later ones
         write_summary(outcomes, out_dir)
         return outcomes
     finally:

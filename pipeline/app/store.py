@@ -4,14 +4,17 @@ It is what makes the batch cache, the watcher's exactly-once guarantee and the
 nightly re-check possible: a run is looked up by (packet hash, requested
 ruleset, code version). SQLite under `settings.data_dir` by default; any
 SQLAlchemy URL (PostgreSQL via `CLUSTER_INTAKE_DB_URL`) otherwise.
+
+The schema is Alembic's (`pipeline/app/migrations`): opening a store upgrades it
+in place, a store made before the migrations existed included. Times are stored
+with their zone (UTC) and shown in Asia/Shanghai by the commands that print them.
 """
 
 from __future__ import annotations
 
 
 import enum
-import threading
-import time
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    DateTime,
     Enum,
     ForeignKey,
     Integer,
@@ -31,9 +33,10 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column, relationship, sessionmaker
 
+from pipeline.app.migrate import upgrade_schema
+from pipeline.app.schema import AwareDateTime, Base
 from pipeline.core.result import PacketResult
 
 AUTO_RULESET = "auto"  # the requested ruleset when it is chosen from the packet's 填报日期
@@ -55,10 +58,6 @@ class RunStatus(str, enum.Enum):
         return self is not RunStatus.ERROR
 
 
-class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON}
-
-
 class Run(Base):
     __tablename__ = "runs"
 
@@ -75,11 +74,15 @@ class Run(Base):
     infos: Mapped[int] = mapped_column(Integer, default=0)
     reason: Mapped[str | None] = mapped_column(Text)  # one line, for status "error"
     timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    finished_at: Mapped[datetime] = mapped_column(AwareDateTime())
     output_dir: Mapped[str | None] = mapped_column(Text)  # out_dir/<packet_id>
     source_path: Mapped[str | None] = mapped_column(Text)  # where the packet's bytes are kept
     origin: Mapped[str] = mapped_column(String(32), default="cli")  # cli | batch | watch | flow | nightly
+    # migration 0002: what the workbench and `history` show without opening result.json
+    cluster_name: Mapped[str | None] = mapped_column(Text)
+    region: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # the contract result.json
 
     findings: Mapped[list["FindingRow"]] = relationship(
         back_populates="run", cascade="all, delete-orphan", order_by="FindingRow.id"
@@ -100,6 +103,7 @@ class FindingRow(Base):
     item: Mapped[int | None] = mapped_column(Integer)
     field: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text)
+    finding_id: Mapped[str | None] = mapped_column(String(32), index=True)  # contract finding `id`
 
     run: Mapped[Run] = relationship(back_populates="findings")
 
@@ -126,6 +130,8 @@ class StoredRun:
     output_dir: str | None
     source_path: str | None
     origin: str
+    cluster_name: str | None = None
+    region: str | None = None
 
     @property
     def completed(self) -> bool:
@@ -152,6 +158,8 @@ class StoredRun:
             output_dir=run.output_dir,
             source_path=run.source_path,
             origin=run.origin,
+            cluster_name=run.cluster_name,
+            region=run.region,
         )
 
 
@@ -179,31 +187,13 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-_SCHEMA_LOCK = threading.Lock()
-
-
-def _create_tables(engine: Engine) -> None:
-    """Create missing tables; another process creating them at the same moment is fine."""
-    with _SCHEMA_LOCK:
-        for attempt in range(6):
-            try:
-                Base.metadata.create_all(engine)
-                return
-            except (OperationalError, ProgrammingError, IntegrityError):
-                # lost the race against another process between "does it exist" and CREATE
-                # (one table at a time: try again until every table is there)
-                if attempt == 5:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
-
-
 class ResultStore:
     """Runs and findings in one database; every method opens and closes its own session."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        _create_tables(self.engine)
+        upgrade_schema(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
@@ -248,6 +238,9 @@ class ResultStore:
             output_dir=str(output_dir) if output_dir is not None else None,
             source_path=str(source_path) if source_path is not None else None,
             origin=origin,
+            cluster_name=result.cover.cluster_name,
+            region=result.cover.region,
+            result=result.to_json_dict(),
             findings=[
                 FindingRow(
                     code=f.code.value,
@@ -255,6 +248,7 @@ class ResultStore:
                     item=f.item,
                     field=f.field,
                     message=f.message,
+                    finding_id=f.id,
                 )
                 for f in result.findings
             ],
@@ -374,3 +368,63 @@ class ResultStore:
             for run in self.stored_packets()
             if (run.ruleset_requested, run.code_version) != (ruleset_requested, code_version)
         ]
+
+    # the workbench and `history` ---------------------------------------------
+
+    def history(self, packet_id: str | None = None, limit: int | None = None) -> list[StoredRun]:
+        """Every recorded run (of one packet id), newest first."""
+        stmt = select(Run).order_by(Run.finished_at.desc(), Run.id.desc())
+        if packet_id is not None:
+            stmt = stmt.where(Run.packet_id == packet_id)
+        if limit:
+            stmt = stmt.limit(limit)
+        with self._sessions() as session:
+            return [StoredRun.of(r) for r in session.scalars(stmt)]
+
+    def latest_completed(self) -> list[StoredRun]:
+        """The newest completed run of every packet id (what the dashboard lists)."""
+        newest = (
+            select(Run.packet_id, func.max(Run.id).label("max_id"))
+            .where(Run.status != RunStatus.ERROR)
+            .group_by(Run.packet_id)
+            .subquery()
+        )
+        stmt = select(Run).join(newest, Run.id == newest.c.max_id).order_by(Run.packet_id)
+        with self._sessions() as session:
+            return [StoredRun.of(r) for r in session.scalars(stmt)]
+
+    def result_of(self, run: StoredRun) -> dict[str, Any] | None:
+        """The contract result of a run: stored with it, or (older runs) its result.json."""
+        with self._sessions() as session:
+            stored = session.get(Run, run.id)
+            if stored is not None and stored.result:
+                return dict(stored.result)
+        if run.output_dir:
+            path = Path(run.output_dir) / "result.json"
+            try:
+                return json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return None
+        return None
+
+    def latest_result(self, packet_id: str) -> tuple[StoredRun, dict[str, Any]] | None:
+        for run in self.history(packet_id):
+            if run.completed:
+                result = self.result_of(run)
+                if result is not None:
+                    return run, result
+        return None
+
+    def replace_result(self, run_id: int, result: PacketResult) -> None:
+        """A run's result amended after the fact (findings that need the whole batch: CROSS_PACKET_DUPLICATE)."""
+        counts = result.counts()
+        with self._sessions.begin() as session:
+            run = session.get(Run, run_id)
+            run.result = result.to_json_dict()
+            run.status = RunStatus(result.status)
+            run.errors, run.warnings, run.infos = counts["error"], counts["warning"], counts["info"]
+            run.findings = [
+                FindingRow(code=f.code.value, severity=f.severity.value, item=f.item, field=f.field,
+                           message=f.message, finding_id=f.id)
+                for f in result.findings
+            ]

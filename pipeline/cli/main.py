@@ -17,6 +17,7 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from pipeline.cli import workbench
 from pipeline.core.errors import ExitCode, IntakeError, UsageError
 from pipeline.core.settings import Settings
 
@@ -70,9 +71,9 @@ def process(
 
     def body() -> None:
         _require_path(packet, "packet")
-        from pipeline.app.driver import process_packet
+        from pipeline.app.recorded import process_recorded
 
-        result = process_packet(packet, out, _settings(ruleset))
+        result = process_recorded(packet, out, _settings(ruleset))
         counts = result.counts()
         console.print(
             f"{result.packet_id}: {result.status} (错误 {counts['error']}, 警告 {counts['warning']}) → "
@@ -179,6 +180,9 @@ def evaluate(
                 print("  " + mistake)
 
     _run(body)
+
+
+workbench.register(app, _run)  # history, users, web, notice
 
 
 def main(argv: list[str] | None = None) -> None:

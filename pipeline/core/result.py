@@ -5,11 +5,12 @@ Keys, units and codes here are fixed by the contract: add, never rename or drop.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from enum import Enum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from pipeline.core.document import BBox, Provenance
 
@@ -104,6 +105,7 @@ class FindingCode(str, Enum):
     FILE_ENCRYPTED = "FILE_ENCRYPTED"
     FILE_UNSUPPORTED = "FILE_UNSUPPORTED"
     OCR_LOW_CONFIDENCE = "OCR_LOW_CONFIDENCE"
+    CROSS_PACKET_DUPLICATE = "CROSS_PACKET_DUPLICATE"
 
 
 class Evidence(BaseModel):
@@ -133,6 +135,21 @@ class Finding(BaseModel):
     field: str | None = None
     message: str
     evidence: list[Evidence] = Field(default_factory=list)
+
+    @computed_field  # contract: the same code, item, field and evidence give the same id in every run
+    @property
+    def id(self) -> str:
+        return finding_id(self.code.value, self.item, self.field, [(e.file, e.page, e.text) for e in self.evidence])
+
+
+def finding_id(code: str, item: int | None, field: str | None, evidence: list[tuple]) -> str:
+    """A stable finding identifier: sha256 over code, item, field and each evidence's file, page and text.
+
+    The bbox is left out on purpose: a re-read of the same page may move a box by a
+    fraction of a point without the finding being any other.
+    """
+    key = json.dumps([code, item, field, [list(e) for e in evidence]], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
 
 
 class FileEntry(BaseModel):

@@ -60,6 +60,7 @@ MESSAGE_FIELDS: dict[FindingCode, set[str]] = {
     FindingCode.FILE_ENCRYPTED: {"file"},
     FindingCode.FILE_UNSUPPORTED: {"file", "reason"},
     FindingCode.OCR_LOW_CONFIDENCE: {"file", "page", "confidence", "floor"},
+    FindingCode.CROSS_PACKET_DUPLICATE: {"what", "number", "others"},
 }
 RULE_TEXT_FIELDS = {"growth_tolerance", "density_tolerance"}
 

@@ -1,0 +1,11 @@
+"""Alembic environment: the engine comes from the store that asks (no alembic.ini, no URL here)."""
+
+from alembic import context
+
+engine = context.config.attributes["engine"]
+
+with engine.connect() as connection:
+    context.configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()
