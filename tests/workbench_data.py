@@ -7,10 +7,11 @@ from pathlib import Path
 
 from pipeline.app.store import ResultStore
 from pipeline.core.result import (
-    Cover, Evidence, Finding, FindingCode, Indicator, Lists, PacketResult, PatentEntry, Severity, empty_indicators,
-    empty_sections,
+    Cover, Evidence, Finding, FindingCode, Indicator, Lists, PacketResult, PatentEntry, SectionResult, Severity,
+    empty_indicators,
 )
 from pipeline.rounds.ruleset import load_ruleset
+from tests.rounds import CANONICAL_TITLES
 from validators.consistency import check_consistency
 from validators.criteria import check_criteria
 
@@ -35,7 +36,7 @@ def make_result(packet_id: str, cluster: str, region: str, *, sme_share: float =
     lists = Lists(patents=[PatentEntry(number=n, title="一种装置", holder="某公司",
                                        evidence=Evidence(file="专利清单.pdf", page=2, text=f"ZL{n} 一种装置"))
                            for n in patents])
-    sections = empty_sections()
+    sections = [SectionResult(item=i, title=t) for i, t in CANONICAL_TITLES.items()]
     for s in sections:
         s.present = s.item != missing_item
         s.file, s.first_page, s.last_page = ("申报书.pdf", s.item, s.item) if s.present else (None, None, None)

@@ -21,7 +21,6 @@ from docx.shared import Pt
 from pipeline.app.effective import notice_findings
 from pipeline.app.schema import local_time
 from pipeline.core.atomic import write_bytes_atomic
-from pipeline.core.result import CANONICAL_TITLES
 
 ISSUER = "市工业和信息化局企业服务科"
 FONT = "SimSun"
@@ -42,8 +41,8 @@ def _where(finding: dict[str, Any]) -> str:
     return "；".join(places)
 
 
-def _item_heading(item: int | None) -> str:
-    return f"第{item}项 {CANONICAL_TITLES.get(item, '')}" if item else "整体材料"
+def _item_heading(item: int | None, titles: dict[int, str]) -> str:
+    return f"第{item}项 {titles.get(item, '')}".rstrip() if item else "整体材料"
 
 
 def _set_font(document) -> None:
@@ -65,6 +64,7 @@ def notice_docx(view: dict[str, Any], *, issued: datetime | None = None, issuer:
     document.add_paragraph(addressee(cover.get("region")))
     name = cover.get("cluster_name") or view.get("packet_id")
     to_fix = notice_findings(view)
+    titles = {section["item"]: section["title"] for section in view.get("sections") or []}  # the packet's round
     document.add_paragraph(
         f"    经审查，你单位报送的“{name}”申报材料（材料编号 {view.get('packet_id')}）存在以下{len(to_fix)}项问题，"
         "现一次性告知如下，请逐项补正后重新报送："
@@ -72,7 +72,7 @@ def notice_docx(view: dict[str, Any], *, issued: datetime | None = None, issuer:
     number = 0
     for item, group in groupby(sorted(to_fix, key=lambda f: (f.get("item") or 99)), key=lambda f: f.get("item")):
         heading = document.add_paragraph()
-        heading.add_run(_item_heading(item)).bold = True
+        heading.add_run(_item_heading(item, titles)).bold = True
         for finding in group:
             number += 1
             where = _where(finding)

@@ -143,7 +143,8 @@ def packet_page(request: Request, packet_id: str):
     run = _run_of(request, view)
     imaged = {f["name"] for f in files if f.get("kind") in ("pdf", "image") and pages.has_pages(run, f["name"])}
     return render(request, "packet.html.j2", view=view, groups=groups, csrf=current_user(request)["csrf"],
-                  file_index={f["name"]: i for i, f in enumerate(files)}, imaged=imaged)
+                  file_index={f["name"]: i for i, f in enumerate(files)}, imaged=imaged,
+                  item_titles={s["item"]: s["title"] for s in view.get("sections") or []})
 
 
 @router.post("/packets/{packet_id}/findings/{finding_id}/decision")

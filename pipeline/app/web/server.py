@@ -31,7 +31,7 @@ from pipeline.app.web.security import (
     secret_key,
 )
 from pipeline.app.workbench import Workbench
-from pipeline.core.result import CANONICAL_TITLES, status_label
+from pipeline.core.result import status_label
 from pipeline.core.settings import Settings
 
 HERE = Path(__file__).resolve().parent
@@ -48,7 +48,6 @@ def templates() -> Jinja2Templates:
     env.filters["severity_label"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["decision_label"] = lambda d: DECISION_LABELS.get(d, d)
     env.filters["local_time"] = lambda value: local_text(_parse(value))
-    env.globals["item_titles"] = CANONICAL_TITLES
     return Jinja2Templates(env=env)
 
 
