@@ -31,7 +31,10 @@ when all of these hold:
   on its other side ("河北万润" stays: "北" belongs to "河北", so "北方" is no reason
   to read "万" as "方");
 - the replacement looks like the character read (gradient-orientation features of
-  both glyphs, rendered in a CJK font, correlate): "资"/"瓷", "半"/"羊", "阳"/"阿".
+  both glyphs, rendered in a CJK font, correlate): "资"/"瓷", "半"/"羊", "阳"/"阿";
+- the character is not read the same way with both its neighbours again and again in the
+  packet while the replacement never appears between them ("触控科技" in four names stays,
+  however often the packet reads "触摸屏").
 
 Names of organisations only: a figure or an identifier is never "repaired" (USCCs
 and patent numbers have check characters for that).
@@ -194,8 +197,13 @@ class PacketLexicon:
             # a neighbour already paired with its other neighbour ("河北", "有限") lends no two-character word
             free_left = left if not (left and i >= 2 and dictionary.get(chars[i - 2] + left, 0) > 0) else None
             free_right = right if not (right and i + 2 < len(chars) and dictionary.get(right + chars[i + 2], 0) > 0) else None
+            # read the same way, with both neighbours, again and again in the packet: consistent,
+            # not a lone misread, unless the packet also reads the replacement in this very place
+            consistent = bool(read) and all(self.counts[w] >= PACKET_SEEN for w in read) and len(read) == 2
             best: tuple[float, str] | None = None
             for candidate in candidates - {char}:
+                if consistent and self.triples[left + candidate + right] == 0:  # type: ignore[operator]
+                    continue
                 similarity = 1.0 if stray else glyph_similarity(char, candidate)
                 if similarity < LOOKALIKE or (best is not None and similarity <= best[0]):
                     continue
