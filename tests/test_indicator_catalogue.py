@@ -164,3 +164,14 @@ def test_a_label_word_added_in_the_rule_file_takes_effect(tmp_path: Path) -> Non
     ruleset = load_ruleset_file(_variant(tmp_path, lambda c: c["indicators"]["employees"].update(
         labels=[["吸纳劳动力"]])))
     assert _read(blocks, ruleset)["employees"] == 9100
+
+
+def test_table_labels_of_another_period_or_scope_are_not_the_clusters() -> None:
+    found = _read([_table([
+        ["指标", "数值"],
+        ["2022年1-6月工业总产值增速", "7.9%"],
+        ["全省特色产业集群产值平均增速", "12.0%"],
+        ["近三年产值年均增速", "14.6%"],
+        ["规上企业数", "88家"],
+    ])])
+    assert found["output_growth_pct"] == 14.6
