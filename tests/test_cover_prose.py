@@ -28,3 +28,10 @@ def test_a_founded_body_that_does_not_run_the_cluster_is_not_the_management_body
     form = _lines(["2019年6月，集群龙头企业联合设立省级纺织检测中心，为企业提供检测服务。"])
     cover = extract_cover([], form)
     assert cover.management_body is None and cover.established is None
+
+
+def test_region_named_in_prose_when_the_cover_lacks_it() -> None:
+    form = _lines(["集群位于河北省邢台市清河县，以羊绒制品为主导产业。"])
+    assert extract_cover([], form).region == "河北省邢台市清河县"
+    labelled = extract_cover(_lines(["所在地区：河北省邢台市清河县"]), _lines(["企业多位于河北省石家庄市桥西区。"]))
+    assert labelled.region == "河北省邢台市清河县"  # the label wins
