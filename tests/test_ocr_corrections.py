@@ -125,3 +125,10 @@ def test_uscc_lookalikes_in_a_text_layer_are_kept_as_written() -> None:
 def test_a_word_drawn_like_qianmi_is_still_a_garbled_unit() -> None:
     # "干冰" is a word, but OCR made it of "千米": the unit, not dry ice
     assert repair_ocr_area_unit("集群占地面积近 88.9 平方干冰") == "集群占地面积近 88.9 平方公里"
+
+
+def test_a_speck_before_the_percent_sign_is_removed_in_ocr_text_only() -> None:
+    scanned = _line("主导产业产值占集群总产值比例\t82.1g%", ReadMethod.OCR)
+    assert corrected_block(scanned).text == "主导产业产值占集群总产值比例\t82.1%"
+    typed = _line("指标B：12.5x%（见附注）", ReadMethod.TEXT)
+    assert corrected_block(typed) is typed

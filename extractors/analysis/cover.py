@@ -44,7 +44,9 @@ _KEY_OF_LABEL = {label: key for key, label in _LABELS_LONGEST_FIRST}
 # A label opening a line may stand alone or before a blank ('集群名称 浚县…', a table cell);
 # anywhere else it needs its colon ('…中心。集群成立时间：2013年4月').
 _LABEL_ALTERNATIVES = "|".join(_spaced(label) for _, label in _LABELS_LONGEST_FIRST)
-_LEADING_LABEL = re.compile(rf"^\s*(?:[-•·]\s*)?(?P<label>{_LABEL_ALTERNATIVES})(?:\s*[:：]|\s+|$)")
+# After a label opening a line, a semicolon or comma stands for the colon ("填报日期;\t2022 年…",
+# a table cell "集群成立时间，"): no label is followed by a clause of its own.
+_LEADING_LABEL = re.compile(rf"^\s*(?:[-•·]\s*)?(?P<label>{_LABEL_ALTERNATIVES})(?:\s*[:：;；，,]|\s+|$)")
 _ANY_LABEL = re.compile(rf"(?P<label>{_LABEL_ALTERNATIVES})\s*[:：]")
 _VALUE_END = re.compile(r"[。;；]")
 

@@ -9,6 +9,7 @@ and "QV/JX 005" is reported as malformed. Text read by OCR gets these repairs:
   dropped ("QV/JX005-2020" → "Q/JX005-2020");
 - `repair_ocr_uscc`: letters OCR reads for digits in a 统一社会信用代码 ("MAO…", "914IO1…"),
   read back (the check character decides between readings);
+- `repair_ocr_percent`: a speck read as a letter between a number and "%" ("82.1g%");
 - `PacketLexicon.repair`: lone misread characters in organisation names (below).
 
 `corrected_block` applies the text repairs to a Line or Table read by OCR and returns
@@ -343,10 +344,18 @@ def repair_ocr_uscc(text: str) -> str:
     return "".join(out)
 
 
+_SPECK_BEFORE_PERCENT = re.compile(r"(?<=\d)\s?[A-Za-z]\s?(?=[%％])")
+
+
+def repair_ocr_percent(text: str) -> str:
+    """"82.1g%" → "82.1%": a lone letter between a number and its per cent sign is a speck."""
+    return _SPECK_BEFORE_PERCENT.sub("", text)
+
+
 def correct_ocr_text(text: str, standards: bool = False) -> str:
     """The text repairs of this module, in order; the standard-code repair only where a
     standards list is read (`standards`)."""
-    text = repair_ocr_uscc(repair_ocr_area_unit(text))
+    text = repair_ocr_percent(repair_ocr_uscc(repair_ocr_area_unit(text)))
     return repair_ocr_standard_slash(text) if standards else text
 
 
