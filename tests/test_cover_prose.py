@@ -28,3 +28,17 @@ def test_a_founded_body_that_does_not_run_the_cluster_is_not_the_management_body
     form = _lines(["2019年6月，集群龙头企业联合设立省级纺织检测中心，为企业提供检测服务。"])
     cover = extract_cover([], form)
     assert cover.management_body is None and cover.established is None
+
+
+def test_region_named_in_prose_when_the_cover_lacks_it() -> None:
+    form = _lines(["集群位于河北省邢台市清河县，以羊绒制品为主导产业。"])
+    assert extract_cover([], form).region == "河北省邢台市清河县"
+    labelled = extract_cover(_lines(["所在地区：河北省邢台市清河县"]), _lines(["企业多位于河北省石家庄市桥西区。"]))
+    assert labelled.region == "河北省邢台市清河县"  # the label wins
+
+
+def test_a_semicolon_or_comma_after_a_label_stands_for_its_colon() -> None:
+    front = _lines(["填报日期;\t2022 年 10 月 10 日"])
+    form = _lines(["集群成立时间，\t2017 年 6 月"])
+    cover = extract_cover(front, form)
+    assert (cover.fill_date, cover.established) == ("2022-10-10", "2017-06")

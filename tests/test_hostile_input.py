@@ -391,7 +391,7 @@ def test_hostile_zip_packet_refuses_each_bad_entry_and_reads_the_rest(tmp_path: 
     codes_by_file = {e.file: f.code for f in packet.findings for e in f.evidence}
     for refused in ("../../逃逸.txt", "/tmp/绝对路径.txt", "C:/Windows/evil.txt", "申报材料/../../反斜杠.txt",
                     "申报材料/链接.pdf", "申报材料/炸弹.pdf"):
-        assert codes_by_file.get(refused) is FindingCode.FILE_UNREADABLE, (refused, codes_by_file)
+        assert codes_by_file.get(refused) is FindingCode.FILE_UNSUPPORTED, (refused, codes_by_file)  # refused: a warning
     assert codes_by_file.get("申报材料/套娃.zip/deeper.zip") is FindingCode.FILE_UNSUPPORTED  # two levels: refused
     assert not any("x.pdf" in n for n in names)
 
@@ -633,7 +633,7 @@ def test_whole_packet_result_is_valid_and_names_every_broken_file(hostile_packet
     for name, code in expected.items():
         assert code in _codes_for(findings, name), (name, [f.message for f in findings])
     for escaped in ("27 附件.zip/../../逃逸.txt", "27 附件.zip/link"):
-        assert FindingCode.FILE_UNREADABLE in _codes_for(findings, escaped)
+        assert FindingCode.FILE_UNSUPPORTED in _codes_for(findings, escaped)  # refused by policy: a warning
     assert {f["name"] for f in data["files"]} >= set(run["broken"])
 
 

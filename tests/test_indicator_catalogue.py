@@ -165,3 +165,25 @@ def test_a_label_word_added_in_the_rule_file_takes_effect(tmp_path: Path) -> Non
     ruleset = load_ruleset_file(_variant(tmp_path, lambda c: c["indicators"]["employees"].update(
         labels=[["吸纳劳动力"]])))
     assert _read(blocks, ruleset)["employees"] == 9100
+
+
+def test_table_labels_of_another_period_or_scope_are_not_the_clusters() -> None:
+    found = _read([_table([
+        ["指标", "数值"],
+        ["2022年1-6月工业总产值增速", "7.9%"],
+        ["全省特色产业集群产值平均增速", "12.0%"],
+        ["近三年产值年均增速", "14.6%"],
+        ["规上企业数", "88家"],
+    ])])
+    assert found["output_growth_pct"] == 14.6
+
+
+def test_a_unit_note_above_the_table_is_read_whole() -> None:
+    found = _read([*_lines(["表1 集群主要经济指标（单位：千万元）"]),
+                   _table([["年份", "2019", "2020", "2021"], ["集群营业收入", "521", "583", "640"]])])
+    assert found["output_yi_by_year"] == pytest.approx({"2019": 52.1, "2020": 58.3, "2021": 64.0})
+
+
+def test_rd_intensity_and_share_are_not_its_growth() -> None:
+    found = _read([_table([["研发投入强度", "3.1%"], ["R&D经费占营业收入比重", "2.6%"], ["研发经费年均增速", "15.2%"]])])
+    assert found["rd_growth_pct"] == 15.2

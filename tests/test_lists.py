@@ -432,7 +432,7 @@ def test_uscc_read_with_letter_o_and_i_is_restored() -> None:
             ["1", "清河县宏业羊绒制品有限公司", "91330100MAONJUL76Y", "高新技术企业"],
             ["2", "邢台宏达绒毛有限公司", "914IO100MAH9O9NE8G", ""],
         ],
-        file="重点企业.pdf",
+        file="重点企业.pdf", method=ReadMethod.OCR,
     )
     lines = make_lines(["3. 河北衡润纺织有限公司 统一社会信用代码：9I330100MAONJUL76Y 创新型中小企业"], method=ReadMethod.OCR)
     lists = extract_lists(make_index({3: make_doc([[table], lines])}), [])

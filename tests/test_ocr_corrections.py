@@ -6,6 +6,8 @@ must leave alone.
 
 from __future__ import annotations
 
+import pytest
+
 from extractors.analysis.indicators import extract_indicators
 from extractors.analysis.lists import extract_lists
 from extractors.analysis.ocr_corrections import corrected_block, repair_ocr_area_unit, repair_ocr_standard_slash
@@ -91,3 +93,43 @@ def test_standard_slash_repair_is_not_applied_outside_the_standards_list() -> No
     line = _line("TCMIF 283-2020", ReadMethod.OCR)
     assert corrected_block(line).text == "TCMIF 283-2020"
     assert corrected_block(line, standards=True).text == "T/CMIF 283-2020"
+
+
+# --------------------------------------------------------------------------- look-alike letters in a USCC
+
+from extractors.analysis.ocr_corrections import repair_ocr_uscc  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    ("read", "repaired"),
+    [
+        ("91330100MAONJUL76Y", "91330100MA0NJUL76Y"),  # O is not in the USCC alphabet
+        ("代码：914IO100 MAH9O9NE8G 高新", "代码：91410100MAH909NE8G 高新"),  # I neither; blanks from OCR
+        ("9133S1Z0MA0NJUL76Y", "91335120MA0NJUL76Y"),  # the region code is all digits
+        ("91410783MA8NSGN48F", "91410783MA8N5GN48F"),  # S→5 where the code then checks
+        ("91430281MA31TIHL94", "91430281MA31TJHL94"),  # I read for J: the reading that checks
+        ("91430281MA31T1HL94", "91430281MA31T1HL94"),  # no look-alike: kept, the validator reports it
+        ("91410783MASNSGN48A", "91410783MA5N5GN48A"),  # no reading checks: the likeliest, for the validator
+    ],
+)
+def test_uscc_lookalikes_are_read_back_in_ocr_text(read: str, repaired: str) -> None:
+    assert repair_ocr_uscc(read) == repaired
+
+
+def test_uscc_lookalikes_in_a_text_layer_are_kept_as_written() -> None:
+    typed = _line("统一社会信用代码：91330100MAONJUL76Y", ReadMethod.TEXT)
+    assert corrected_block(typed) is typed
+    scanned = _line("统一社会信用代码：91330100MAONJUL76Y", ReadMethod.OCR)
+    assert corrected_block(scanned).text == "统一社会信用代码：91330100MA0NJUL76Y"
+
+
+def test_a_word_drawn_like_qianmi_is_still_a_garbled_unit() -> None:
+    # "干冰" is a word, but OCR made it of "千米": the unit, not dry ice
+    assert repair_ocr_area_unit("集群占地面积近 88.9 平方干冰") == "集群占地面积近 88.9 平方公里"
+
+
+def test_a_speck_before_the_percent_sign_is_removed_in_ocr_text_only() -> None:
+    scanned = _line("主导产业产值占集群总产值比例\t82.1g%", ReadMethod.OCR)
+    assert corrected_block(scanned).text == "主导产业产值占集群总产值比例\t82.1%"
+    typed = _line("指标B：12.5x%（见附注）", ReadMethod.TEXT)
+    assert corrected_block(typed) is typed

@@ -100,3 +100,14 @@ def test_cover_names_read_by_ocr_are_repaired_and_text_layer_names_are_not():
     assert repaired.evidence["leading_industry"].text == "半绒制品"  # the evidence keeps what was read
     untouched = repair_ocr_cover(cover_read_on(2), [document])  # a text layer is not second-guessed
     assert (untouched.leading_industry, untouched.management_body) == ("半绒制品", "清河县绕业协会")
+
+
+def test_a_character_read_the_same_way_in_several_names_is_not_a_misread() -> None:
+    """"触控" is no dictionary word and "触摸" is frequent ("触摸屏"), but the packet reads "触控科技"
+    in several names and never "触摸科技": the names stay as read."""
+    lines = [
+        "长汀星河触控科技有限公司 电容触摸屏", "连城云翔触控科技有限公司 触摸屏模组",
+        "上杭万通触控科技有限公司 触摸屏", "集群主导产品为触摸屏、液晶显示模组。",
+    ]
+    lexicon = PacketLexicon.of_texts(lines)
+    assert lexicon.repair("连城云翔触控科技有限公司") == "连城云翔触控科技有限公司"

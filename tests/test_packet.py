@@ -232,12 +232,13 @@ def test_hostile_entries_are_refused_and_nothing_lands_outside(tmp_path: Path, s
     assert [m.name for m in packet.members] == ["ok.pdf"]
     refused = {f.evidence[0].file: f.code for f in packet.findings}
     assert refused == {
-        "../evil.pdf": FindingCode.FILE_UNREADABLE,
-        "a/../../evil2.pdf": FindingCode.FILE_UNREADABLE,
-        "/abs/evil3.pdf": FindingCode.FILE_UNREADABLE,
-        "C:/evil4.pdf": FindingCode.FILE_UNREADABLE,
-        "../evil5.pdf": FindingCode.FILE_UNREADABLE,
-        "link.pdf": FindingCode.FILE_UNREADABLE,
+        # refused by policy: a warning, the packet is not incomplete because of it
+        "../evil.pdf": FindingCode.FILE_UNSUPPORTED,
+        "a/../../evil2.pdf": FindingCode.FILE_UNSUPPORTED,
+        "/abs/evil3.pdf": FindingCode.FILE_UNSUPPORTED,
+        "C:/evil4.pdf": FindingCode.FILE_UNSUPPORTED,
+        "../evil5.pdf": FindingCode.FILE_UNSUPPORTED,
+        "link.pdf": FindingCode.FILE_UNSUPPORTED,
         "secret.pdf": FindingCode.FILE_ENCRYPTED,
     }
     assert all("拒绝" in f.evidence[0].text or f.code is FindingCode.FILE_ENCRYPTED for f in packet.findings)
@@ -252,7 +253,7 @@ def test_zip_bomb_by_ratio_is_refused(tmp_path: Path, settings: Settings) -> Non
     source.write_bytes(_zip_bytes([("zeros.pdf", b"%PDF" + bytes(8 * 1024 * 1024)), ("ok.pdf", b"%PDF-1.4")]))
     packet = load_packet(source, tmp_path / "work", settings)
     assert [m.name for m in packet.members] == ["ok.pdf"]
-    assert _codes(packet) == [FindingCode.FILE_UNREADABLE]
+    assert _codes(packet) == [FindingCode.FILE_UNSUPPORTED]  # refused by policy: a warning
     assert "压缩炸弹" in packet.findings[0].evidence[0].text
     assert packet.findings[0].evidence[0].file == "zeros.pdf"
 
@@ -290,7 +291,7 @@ def test_lying_size_header_is_caught_while_extracting(tmp_path: Path, settings: 
     source.write_bytes(bytes(data))
     packet = load_packet(source, tmp_path / "work", settings)
     assert packet.members == []
-    assert _codes(packet) == [FindingCode.FILE_UNREADABLE]
+    assert _codes(packet) == [FindingCode.FILE_UNREADABLE]  # a lying header reads as a damaged entry
     assert packet.findings[0].evidence[0].file == "liar.pdf"
 
 

@@ -44,7 +44,9 @@ _KEY_OF_LABEL = {label: key for key, label in _LABELS_LONGEST_FIRST}
 # A label opening a line may stand alone or before a blank ('集群名称 浚县…', a table cell);
 # anywhere else it needs its colon ('…中心。集群成立时间：2013年4月').
 _LABEL_ALTERNATIVES = "|".join(_spaced(label) for _, label in _LABELS_LONGEST_FIRST)
-_LEADING_LABEL = re.compile(rf"^\s*(?:[-•·]\s*)?(?P<label>{_LABEL_ALTERNATIVES})(?:\s*[:：]|\s+|$)")
+# After a label opening a line, a semicolon or comma stands for the colon ("填报日期;\t2022 年…",
+# a table cell "集群成立时间，"): no label is followed by a clause of its own.
+_LEADING_LABEL = re.compile(rf"^\s*(?:[-•·]\s*)?(?P<label>{_LABEL_ALTERNATIVES})(?:\s*[:：;；，,]|\s+|$)")
 _ANY_LABEL = re.compile(rf"(?P<label>{_LABEL_ALTERNATIVES})\s*[:：]")
 _VALUE_END = re.compile(r"[。;；]")
 
@@ -171,6 +173,8 @@ _PROSE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("established", r"(?:成立|设立)(?:时间|日期)?\s*(?:于|为|是|:|：)\s*(?P<v>[0-9〇零一二三四五六七八九]{4}\s*年(?:\s*[0-9十一二三四五六七八九]{1,2}\s*月)?)"),
         ("cluster_name", r"集群名称\s*(?:为|是|:|：)\s*(?P<v>[^，。；;,]{2,40})"),
         ("region", r"所在地区\s*(?:为|是|:|：)\s*(?P<v>[^，。；;,]{2,40})"),
+        # "…产业集群位于福建省泉州市晋江市，…": province, city and county named in turn
+        ("region", r"位于(?P<v>[\u4e00-\u9fff]{2,7}(?:省|自治区|市)[\u4e00-\u9fff]{2,8}?(?:市|州|盟|地区)[\u4e00-\u9fff]{1,8}?(?:县|区|市|旗))"),
         ("leading_industry", r"主导产业\s*(?:为|是|:|：)\s*(?P<v>[^，。；;,]{2,30})"),
         ("fill_date", r"填报日期\s*(?:为|是|:|：)\s*(?P<v>[^，。；;,]{4,20})"),
     )

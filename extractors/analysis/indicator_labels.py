@@ -138,6 +138,23 @@ def _subject_of(label: str) -> str:
     return re.sub(r"(?:数量|总量|总数|数|量)$", "", label)
 
 
+def not_the_cluster(sentence_prefix: str) -> str | None:
+    """The catalogue filter that makes the figure after `sentence_prefix` not the cluster's
+    (an aggregate, another period or population, a plan), or None."""
+    rules = catalogue()
+    clauses = [label_text(c) for c in re.split(r"[，,：:；;]", sentence_prefix)]
+    current, opening, between = clauses[-1], clauses[0], clauses[1:]
+    renamed = any(re.search(p, c) for c in between for p in rules.cluster_subjects)
+    for rule in rules.not_the_cluster:
+        scope = [current]
+        if len(clauses) > 1 and (rule.scope == "sentence" or (rule.scope == "subject" and not renamed)):
+            scope.append(opening)
+        if any(re.search(p, c) for p in rule.patterns for c in scope):
+            return rule.name
+    return None
+
+
+
 # --------------------------------------------------------------------------- units
 
 

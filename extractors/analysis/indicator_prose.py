@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from extractors.analysis import nlp
-from extractors.analysis.indicator_labels import VALUE_LABELS, Candidate, catalogue, classify_as, classify_label, label_text, words
+from extractors.analysis.indicator_labels import VALUE_LABELS, Candidate, classify_as, classify_label, label_text, not_the_cluster, words
 from pipeline.core.document import Line
 from pipeline.core.result import Evidence
 
@@ -74,22 +74,6 @@ def _growth_subject(prefix: str) -> str:
         if pos > best_pos:
             best_pos, best_key = pos, key
     return best_key
-
-
-def not_the_cluster(sentence_prefix: str) -> str | None:
-    """The catalogue filter that makes the figure after `sentence_prefix` not the cluster's
-    (an aggregate, another period or population, a plan), or None."""
-    rules = catalogue()
-    clauses = [label_text(c) for c in re.split(r"[，,：:；;]", sentence_prefix)]
-    current, opening, between = clauses[-1], clauses[0], clauses[1:]
-    renamed = any(re.search(p, c) for c in between for p in rules.cluster_subjects)
-    for rule in rules.not_the_cluster:
-        scope = [current]
-        if len(clauses) > 1 and (rule.scope == "sentence" or (rule.scope == "subject" and not renamed)):
-            scope.append(opening)
-        if any(re.search(p, c) for p in rule.patterns for c in scope):
-            return rule.name
-    return None
 
 
 def prose_candidates(piece: TextPiece, order_base: int, default_years: list[str]) -> list[Candidate]:

@@ -16,6 +16,7 @@ from extractors.analysis.indicator_labels import (
     Candidate,
     classify_compound,
     classify_label,
+    not_the_cluster,
     parse_value,
 )
 from extractors.analysis.indicator_prose import TextPiece, prose_candidates
@@ -110,8 +111,8 @@ def table_candidates(rows: list[list[GridCell]], order_base: int, notes: list[st
                 seen_labels.add(text)
                 continue
             keys = classify_compound(text)  # one indicator, or two a joined label names
-            if not keys:
-                continue
+            if not keys or not_the_cluster(text):
+                continue  # "2022年1-6月产值", "全省集群平均增速": a label that is not the cluster's
             seen_labels.add(text)
             header_text = next((h.text for h in header_row if h.col == cell.col), "") if header_row is not row else ""
             hints = [text, header_text, *notes]

@@ -9,14 +9,12 @@ surrounding table header gives.
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import cn2an
-from stdnum.cn import uscc as stdnum_uscc
 
 # --- text normalisation -----------------------------------------------------------
 
@@ -357,44 +355,20 @@ def standard_year(number: str) -> int | None:
 
 # --- unified social credit code (GB 32100) -------------------------------------------
 
-# The USCC alphabet excludes I, O, S, V and Z, and its first eight characters are digits: a
-# character OCR'd as one of those letters is a look-alike of what was printed. In the digit
-# part the look-alike's digit is taken; elsewhere each reading is tried (most likely first,
-# "I" is 1 or J or L or T) and the first that passes the check character is kept, else the
-# most likely, so a code wrong as printed still reaches the validator.
-_USCC_DIGIT_PART = 8
-_USCC_DIGIT_LOOKALIKE = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "J": "1", "T": "1", "S": "5", "Z": "2", "B": "8"})
-_USCC_READINGS = {"O": "0DQ", "I": "1JLT", "S": "58", "Z": "27", "V": "UY"}
-_USCC_MAX_TRIED = 4  # look-alike positions tried in combination; more is a garbled code
-_USCC_LOOSE = re.compile(r"(?<![0-9A-Za-z])[0-9ODQILJTSZB]{2}\s?[0-9ODQILJTSZB]{6}\s?[0-9A-Z]{10}(?![0-9A-Za-z])")
+# A USCC-shaped run, allowing the letters OCR reads for digits (O for 0, I for 1, …) in the
+# all-digit part: found in any text, repaired only in OCR text (ocr_corrections).
+USCC_LOOSE = re.compile(r"(?<![0-9A-Za-z])[0-9ODQILJTSZB]{2}\s?[0-9ODQILJTSZB]{6}\s?[0-9A-Z]{10}(?![0-9A-Za-z])")
 
 
 def normalize_uscc(text: str) -> str | None:
-    """USCC as 18 upper-case characters, blanks removed and OCR look-alike letters read back.
-    A code that is still not valid is kept as read so the validators report it; None when blank."""
+    """USCC as written: upper case, blanks and widths folded. A look-alike letter read by OCR is
+    repaired before (`ocr_corrections.repair_ocr_uscc`, OCR text only): a code typed wrong in a text
+    layer or DOCX is kept as written so the validators report it. None when blank."""
     compact = re.sub(r"\s", "", normalize_text(text)).upper()
-    if not compact:
-        return None
-    if len(compact) != 18:
-        return compact
-    compact = compact[:_USCC_DIGIT_PART].translate(_USCC_DIGIT_LOOKALIKE) + compact[_USCC_DIGIT_PART:]
-    unsure = [i for i, char in enumerate(compact) if char in _USCC_READINGS]
-    if not unsure or stdnum_uscc.is_valid(compact):
-        return compact
-    likeliest = list(compact)
-    for i in unsure:
-        likeliest[i] = _USCC_READINGS[compact[i]][0]
-    if len(unsure) <= _USCC_MAX_TRIED:
-        for readings in itertools.product(*(_USCC_READINGS[compact[i]] for i in unsure)):
-            trial = list(compact)
-            for i, reading in zip(unsure, readings):
-                trial[i] = reading
-            if stdnum_uscc.is_valid("".join(trial)):
-                return "".join(trial)
-    return "".join(likeliest)
+    return compact or None
 
 
 def find_uscc_loose(text: str) -> str | None:
-    """The first USCC-shaped run in OCR'd text, allowing the look-alike letters, normalised."""
-    match = _USCC_LOOSE.search(normalize_text(text).upper())
+    """The first USCC-shaped run in `text` (look-alike letters allowed in the digit part), as written."""
+    match = USCC_LOOSE.search(normalize_text(text).upper())
     return normalize_uscc(match.group()) if match else None

@@ -7,6 +7,9 @@ and "QV/JX 005" is reported as malformed. Text read by OCR gets these repairs:
   ("88.3 平方后六"), unless the two characters are a word ("平方左右");
 - `repair_ocr_standard_slash`: the slash of a standard code read as "V/", "/V", "V" or
   dropped ("QV/JX005-2020" → "Q/JX005-2020");
+- `repair_ocr_uscc`: letters OCR reads for digits in a 统一社会信用代码 ("MAO…", "914IO1…"),
+  read back (the check character decides between readings);
+- `repair_ocr_percent`: a speck read as a letter between a number and "%" ("82.1g%");
 - `PacketLexicon.repair`: lone misread characters in organisation names (below).
 
 `corrected_block` applies the text repairs to a Line or Table read by OCR and returns
@@ -31,7 +34,10 @@ when all of these hold:
   on its other side ("河北万润" stays: "北" belongs to "河北", so "北方" is no reason
   to read "万" as "方");
 - the replacement looks like the character read (gradient-orientation features of
-  both glyphs, rendered in a CJK font, correlate): "资"/"瓷", "半"/"羊", "阳"/"阿".
+  both glyphs, rendered in a CJK font, correlate): "资"/"瓷", "半"/"羊", "阳"/"阿";
+- the character is not read the same way with both its neighbours again and again in the
+  packet while the replacement never appears between them ("触控科技" in four names stays,
+  however often the packet reads "触摸屏").
 
 Names of organisations only: a figure or an identifier is never "repaired" (USCCs
 and patent numbers have check characters for that).
@@ -39,6 +45,7 @@ and patent numbers have check characters for that).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -48,6 +55,9 @@ from typing import Iterable, Sequence
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from stdnum.cn import uscc as stdnum_uscc
+
+from extractors.analysis.numbers import USCC_LOOSE, normalize_text
 
 from extractors.analysis.nlp import get_nlp
 from pipeline.core.document import Block, Cell, Line, ReadMethod, SourceDocument, Table
@@ -193,8 +203,13 @@ class PacketLexicon:
             # a neighbour already paired with its other neighbour ("河北", "有限") lends no two-character word
             free_left = left if not (left and i >= 2 and dictionary.get(chars[i - 2] + left, 0) > 0) else None
             free_right = right if not (right and i + 2 < len(chars) and dictionary.get(right + chars[i + 2], 0) > 0) else None
+            # read the same way, with both neighbours, again and again in the packet: consistent,
+            # not a lone misread, unless the packet also reads the replacement in this very place
+            consistent = not stray and len(read) == 2 and all(self.counts[w] >= PACKET_SEEN for w in read)
             best: tuple[float, str] | None = None
             for candidate in candidates - {char}:
+                if consistent and self.triples[left + candidate + right] == 0:  # type: ignore[operator]
+                    continue
                 similarity = 1.0 if stray else glyph_similarity(char, candidate)
                 if similarity < LOOKALIKE or (best is not None and similarity <= best[0]):
                     continue
@@ -239,14 +254,21 @@ def repair_ocr_cover(cover: Cover, docs: Sequence[SourceDocument]) -> Cover:
 _GARBLED_KM2 = re.compile(r"(?<=[\d零〇一二两三四五六七八九十百千])(\s*万?\s*)平方(?!米|公里|千米)([\u4e00-\u9fff]{2})")
 
 
+_KM2_WORDS = ("公里", "千米")
+KM2_LOOKALIKE = 0.45  # mean glyph similarity of a two-character word to 公里/千米 ("干冰" 0.56, "左右" 0.16)
+
+
 def repair_ocr_area_unit(text: str) -> str:
     """"88.3 平方后六" → "88.3 平方公里": the two characters after 平方 are a garbled 公里, unless
-    they make a word of their own ("5000平方左右" says square metres loosely, not km²)."""
+    they make a word of their own that does not look like 公里 or 千米 ("5000平方左右" says square
+    metres loosely; "平方干冰" is a word, but drawn like 千米)."""
     dictionary = _dictionary()
 
     def fix(match: re.Match) -> str:
         pair = match.group(2)
-        if dictionary.get(pair, 0) > 0:
+        looks_like_km = max((glyph_similarity(pair[0], unit[0]) + glyph_similarity(pair[1], unit[1])) / 2
+                            for unit in _KM2_WORDS) >= KM2_LOOKALIKE
+        if dictionary.get(pair, 0) > 0 and not looks_like_km:
             return match.group(0)
         return f"{match.group(1)}平方公里"
 
@@ -274,10 +296,65 @@ def repair_ocr_standard_slash(text: str) -> str:
     return text
 
 
+# The USCC alphabet excludes I, O, S, V and Z, and its first eight characters are digits: a
+# character OCR'd as one of those letters is a look-alike of what was printed. In the digit
+# part the look-alike's digit is taken; elsewhere each reading is tried (most likely first,
+# "I" is 1 or J or L or T) and the first that passes the check character is kept, else the
+# most likely, so a code wrong as printed still reaches the validator.
+_USCC_DIGIT_PART = 8
+_USCC_DIGIT_LOOKALIKE = str.maketrans({"O": "0", "D": "0", "Q": "0", "I": "1", "L": "1", "J": "1", "T": "1", "S": "5", "Z": "2", "B": "8"})
+_USCC_READINGS = {"O": "0DQ", "I": "1JLT", "S": "58", "Z": "27", "V": "UY"}
+_USCC_MAX_TRIED = 4  # look-alike positions tried in combination; more is a garbled code
+
+def read_uscc_lookalikes(code: str) -> str:
+    """An 18-character code with OCR look-alike letters read back (see above); any other text as is."""
+    compact = re.sub(r"\s", "", normalize_text(code)).upper()
+    if len(compact) != 18:
+        return code
+    compact = compact[:_USCC_DIGIT_PART].translate(_USCC_DIGIT_LOOKALIKE) + compact[_USCC_DIGIT_PART:]
+    unsure = [i for i, char in enumerate(compact) if char in _USCC_READINGS]
+    if not unsure or stdnum_uscc.is_valid(compact):
+        return compact
+    likeliest = list(compact)
+    for i in unsure:
+        likeliest[i] = _USCC_READINGS[compact[i]][0]
+    if len(unsure) <= _USCC_MAX_TRIED:
+        for readings in itertools.product(*(_USCC_READINGS[compact[i]] for i in unsure)):
+            trial = list(compact)
+            for i, reading in zip(unsure, readings):
+                trial[i] = reading
+            if stdnum_uscc.is_valid("".join(trial)):
+                return "".join(trial)
+    return "".join(likeliest)
+
+
+def repair_ocr_uscc(text: str) -> str:
+    """Every USCC-shaped run in OCR'd text with its look-alike letters read back."""
+    folded = normalize_text(text)
+    if not USCC_LOOSE.search(folded.upper()):
+        return text
+    base = text if len(folded) == len(text) else folded  # the text as read wherever folding kept places
+    out, last = [], 0
+    for match in USCC_LOOSE.finditer(folded.upper()):
+        out.append(base[last:match.start()])
+        out.append(read_uscc_lookalikes(match.group()))
+        last = match.end()
+    out.append(base[last:])
+    return "".join(out)
+
+
+_SPECK_BEFORE_PERCENT = re.compile(r"(?<=\d)\s?[A-Za-z]\s?(?=[%％])")
+
+
+def repair_ocr_percent(text: str) -> str:
+    """"82.1g%" → "82.1%": a lone letter between a number and its per cent sign is a speck."""
+    return _SPECK_BEFORE_PERCENT.sub("", text)
+
+
 def correct_ocr_text(text: str, standards: bool = False) -> str:
     """The text repairs of this module, in order; the standard-code repair only where a
     standards list is read (`standards`)."""
-    text = repair_ocr_area_unit(text)
+    text = repair_ocr_percent(repair_ocr_uscc(repair_ocr_area_unit(text)))
     return repair_ocr_standard_slash(text) if standards else text
 
 

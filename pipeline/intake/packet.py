@@ -205,27 +205,29 @@ class _Unpacker:
                 self.add_file(extracted, display, depth)
 
     def _extract(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo, entry_name: str, display: str, target_dir: Path, index: int) -> Path:
-        """Copy one entry to `target_dir` under a generated name, counting bytes against the limits."""
+        """Copy one entry to `target_dir` under a generated name, counting bytes against the limits.
+        An entry refused by policy (unsafe path, symlink, over a limit) is FILE_UNSUPPORTED, a
+        warning: the packet is not incomplete because of it. A damaged entry is FILE_UNREADABLE."""
         unsafe = _unsafe_name_reason(entry_name)
         if unsafe:
-            raise _EntryRefused(FileUnreadable(display, f"压缩包条目{unsafe}，已拒绝解压"))
+            raise _EntryRefused(FileUnsupported(display, f"压缩包条目{unsafe}，已拒绝解压"))
         if _is_symlink_entry(info):
-            raise _EntryRefused(FileUnreadable(display, "压缩包条目是符号链接，已拒绝解压"))
+            raise _EntryRefused(FileUnsupported(display, "压缩包条目是符号链接，已拒绝解压"))
         if info.flag_bits & 0x1:
             raise _EntryRefused(FileEncrypted(display, "压缩包条目设有密码"))
         limit = min(self.budget.max_entry_bytes, self.budget.bytes_left)
         if info.file_size > self.budget.max_entry_bytes:
-            raise _EntryRefused(FileUnreadable(display, f"解压后大小（{info.file_size} 字节）超过单个文件上限，已拒绝解压"))
+            raise _EntryRefused(FileUnsupported(display, f"解压后大小（{info.file_size} 字节）超过单个文件上限，已拒绝解压"))
         if info.file_size > self.budget.bytes_left:
-            raise _EntryRefused(FileUnreadable(display, "解压后总大小超过上限，已拒绝解压"))
+            raise _EntryRefused(FileUnsupported(display, "解压后总大小超过上限，已拒绝解压"))
         if info.file_size > RATIO_CHECK_FLOOR and info.file_size > self.budget.max_ratio * max(info.compress_size, 1):
-            raise _EntryRefused(FileUnreadable(display, "压缩比异常（疑似压缩炸弹），已拒绝解压"))
+            raise _EntryRefused(FileUnsupported(display, "压缩比异常（疑似压缩炸弹），已拒绝解压"))
 
         suffix = PurePosixPath(entry_name).suffix.lower()
         safe_suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
         target = target_dir / f"{index:05d}{safe_suffix}"
         if not target.resolve().is_relative_to(self.workdir.resolve()):
-            raise _EntryRefused(FileUnreadable(display, "解压目标在工作目录之外，已拒绝解压"))
+            raise _EntryRefused(FileUnsupported(display, "解压目标在工作目录之外，已拒绝解压"))
         written = 0
         try:
             with archive.open(info) as source, open(target, "xb") as sink:
@@ -233,7 +235,7 @@ class _Unpacker:
                     written += len(chunk)
                     ratio_exceeded = written > RATIO_CHECK_FLOOR and written > self.budget.max_ratio * max(info.compress_size, 1)
                     if written > limit or ratio_exceeded:
-                        raise _EntryRefused(FileUnreadable(display, "解压时数据量超过上限（疑似压缩炸弹），已停止解压"))
+                        raise _EntryRefused(FileUnsupported(display, "解压时数据量超过上限（疑似压缩炸弹），已停止解压"))
                     sink.write(chunk)
         except _EntryRefused:
             target.unlink(missing_ok=True)

@@ -24,6 +24,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def every_indicator(keys, what: str) -> None:
+    """Raise unless `keys` name each of the 16 indicators exactly (for `what`: labels, indicators)."""
+    missing = [k for k in INDICATOR_KEYS if k not in keys]
+    unknown = [k for k in keys if k not in INDICATOR_KEYS]
+    if missing or unknown:
+        raise ValueError(f"{what} missing for {missing}, unknown keys {unknown}")
+
+
 def _no_blank_words(words: list[str]) -> list[str]:
     if any(not w.strip() for w in words):
         raise ValueError("a word list holds an empty word")
@@ -121,10 +129,7 @@ class IndicatorCatalogue(_Strict):
     @field_validator("indicators")
     @classmethod
     def _every_indicator(cls, indicators: dict[str, IndicatorSpec]) -> dict[str, IndicatorSpec]:
-        missing = [k for k in INDICATOR_KEYS if k not in indicators]
-        unknown = [k for k in indicators if k not in INDICATOR_KEYS]
-        if missing or unknown:
-            raise ValueError(f"indicators missing {missing}, unknown keys {unknown}")
+        every_indicator(indicators, "indicators")
         return indicators
 
     @model_validator(mode="after")

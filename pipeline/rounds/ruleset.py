@@ -19,7 +19,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.errors import IntakeError, UsageError
-from pipeline.rounds.catalogue import IndicatorCatalogue
+from pipeline.rounds.catalogue import IndicatorCatalogue, every_indicator
 from pipeline.core.result import INDICATOR_KEYS, Cover, Evidence, Finding, FindingCode, Severity
 from pipeline.rounds.parts import (
     MESSAGE_FIELDS,
@@ -73,10 +73,7 @@ class Ruleset(_Strict):
     @field_validator("indicator_labels")
     @classmethod
     def _every_indicator_labelled(cls, labels: dict[str, str]) -> dict[str, str]:
-        missing = [k for k in INDICATOR_KEYS if k not in labels]
-        unknown = [k for k in labels if k not in INDICATOR_KEYS]
-        if missing or unknown:
-            raise ValueError(f"labels missing for {missing}, unknown keys {unknown}")
+        every_indicator(labels, "labels")
         return labels
 
     @field_validator("items")
