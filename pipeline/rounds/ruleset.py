@@ -20,7 +20,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.errors import IntakeError, UsageError
 from pipeline.rounds.catalogue import IndicatorCatalogue, every_indicator
-from pipeline.core.result import INDICATOR_KEYS, Cover, Evidence, Finding, FindingCode, Severity
+from pipeline.core.result import Cover, Evidence, Finding, FindingCode, Severity
 from pipeline.rounds.parts import (
     MESSAGE_FIELDS,
     RULE_TEXT_FIELDS,
