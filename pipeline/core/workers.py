@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pebble
+import psutil
 
 START_METHOD = "spawn"
 # Engines that would otherwise start a thread per core in each worker (OpenMP, BLAS,
@@ -144,7 +145,7 @@ class WorkerPool:
     def terminate(self) -> None:
         """Kill every worker now (an interrupt, a shutdown)."""
         self._pool.stop()
-        self._pool.join(timeout=5)
+        self._pool.join(timeout=2)
 
 
 _POOLS: dict[PoolShape, WorkerPool] = {}
@@ -173,6 +174,34 @@ def terminate_all() -> None:
 
 
 atexit.register(terminate_all)
+
+
+def end_every_process(grace: float = 1.5) -> None:
+    """Interrupt: end every pool, then every descendant of this process (Tesseract under a
+    worker, a Prefect server), SIGTERM first and SIGKILL for what is still there after `grace`."""
+    me = psutil.Process()
+    try:
+        before = me.children(recursive=True)  # taken first: a killed worker's children are reparented
+    except psutil.Error:
+        before = []
+    terminate_all()
+    try:
+        after = me.children(recursive=True)
+    except psutil.Error:
+        after = []
+    victims = {p.pid: p for p in before + after}.values()
+    for proc in victims:
+        try:
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(list(victims), timeout=grace)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
 
 
 def start_thread(target: Callable[[], Any], name: str) -> threading.Thread:
