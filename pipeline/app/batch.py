@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from pipeline.core.document import FileKind
+from pipeline.core.filetypes import detect_kind
 from pipeline.core.version import CODE_VERSION
 from pipeline.intake.packet import packet_id_for
 from pipeline.core.result import PacketResult, status_label
@@ -83,6 +85,43 @@ def packet_hash(path: Path, hashes: dict[str, str] | None = None) -> str:
 def inbox_packets(inbox: Path) -> list[Path]:
     """Each file or sub-folder directly under the inbox is one packet (hidden entries skipped)."""
     return sorted(p for p in inbox.iterdir() if not p.name.startswith(".") and p.name not in IGNORED_NAMES)
+
+
+# what is a packet -----------------------------------------------------------
+
+# Names that announce a document the pipeline reads (or reports as damaged, encrypted or
+# in a legacy format): a file of these is a packet even when its bytes are broken.
+DOCUMENT_SUFFIXES = frozenset(
+    ".pdf .docx .docm .doc .wps .rtf .xlsx .xlsm .xls .et .ofd .zip "
+    ".png .jpg .jpeg .tif .tiff .bmp .gif .webp".split()
+)
+_READ_KINDS = (FileKind.PDF, FileKind.DOCX, FileKind.XLSX, FileKind.IMAGE, FileKind.ZIP)
+
+
+def is_document(path: Path) -> bool:
+    """A file the pipeline reads, by its bytes or (for a damaged one) by its name."""
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        return True
+    try:
+        return detect_kind(path) in _READ_KINDS
+    except OSError:
+        return False
+
+
+def not_a_packet(source: Path) -> str | None:
+    """Why `source` is not a packet (Chinese, one clause), or None when it holds a document."""
+    if not source.exists():
+        return "路径不存在"
+    if source.is_file():
+        return None if is_document(source) else f"“{source.name}”不是可读取的申报文件（支持 PDF、Word、Excel、图片、ZIP）"
+    if not source.is_dir():
+        return "既不是文件也不是文件夹"
+    files = packet_files(source)
+    if not files:
+        return f"文件夹“{source.name}”是空的"
+    if not any(is_document(p) for p in files):
+        return f"文件夹“{source.name}”中没有可读取的申报文件（支持 PDF、Word、Excel、图片、ZIP）"
+    return None
 
 
 # one packet ----------------------------------------------------------------
@@ -172,6 +211,10 @@ def process_one(
     packet_id = packet_id_for(source)
     started = datetime.now(timezone.utc)
     ruleset_key = requested_ruleset(settings)
+    reason = not_a_packet(source)
+    if reason is not None:  # listed with its reason, never a 附件4 row
+        log.warning("%s 不是申报材料：%s", source.name, reason)
+        return PacketFailure(packet_id=packet_id, reason=f"不是申报材料：{reason}")
     try:
         hashes = file_hashes(source)
         digest = packet_hash(source, hashes)

@@ -50,7 +50,10 @@ from pipeline.app.batch import (
     inbox_packets,
     packet_hash,
     process_one,
+    reusable,
+    reuse_cached,
 )
+from pipeline.intake.packet import packet_id_for
 from pipeline.core.result import status_label
 from pipeline.core.settings import Settings
 from pipeline.app.store import ResultStore, StoredRun, requested_ruleset
@@ -252,12 +255,20 @@ class Watcher:
             log.info("重新处理 %s：相同内容上次处理失败（%s）", path.name, prior.reason)
         elif prior is not None and retry_failed and prior.code_version != CODE_VERSION:
             log.info("重新处理 %s：相同内容此前由程序版本 %s 处理，当前版本为 %s", path.name, prior.code_version, CODE_VERSION)
+        elif prior is not None and prior.completed and not reusable(prior, packet_id_for(path)):
+            # the same bytes under another packet id, or the stored outputs are gone: the watcher
+            # still owes this packet its outputs in out_dir/<packet_id>/, so it is processed again
+            log.info("重新处理 %s：内容与已处理的“%s”相同，但其结果不能直接复用（%s）", path.name, prior.packet_id,
+                     "申报材料编号不同" if prior.packet_id != packet_id_for(path) else "原结果文件已不存在")
         elif prior is not None:
+            if prior.completed:
+                reuse_cached(prior, packet_id_for(path), self.out_dir)  # outputs copied into our out_dir
             folder = self.dirs.done if prior.completed else self.dirs.failed
             final = move(path, folder, self._kept_name(prior, path, folder))
             log.info(
-                "跳过 %s：内容与已处理的“%s”相同（%s），未重复处理 → %s%s",
-                path.name, prior.packet_id, status_label(prior.status), _rel(final, self.dirs.root),
+                "跳过 %s：内容与已处理的“%s”相同（%s），未重复处理，结果见 %s → %s%s",
+                path.name, prior.packet_id, status_label(prior.status),
+                self.out_dir / prior.packet_id if prior.completed else "（无）", _rel(final, self.dirs.root),
                 "" if prior.code_version == CODE_VERSION
                 else f"（该结果由程序版本 {prior.code_version} 生成，夜间复查将按当前版本 {CODE_VERSION} 重新审查）",
             )

@@ -11,9 +11,11 @@ import socket
 from enum import Enum
 import sys
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 import typer
+
+from pipeline.cli.chinese import ChineseCommand, ChineseGroup
 from rich.console import Console
 
 from pipeline.core.errors import OutputError, UsageError
@@ -24,15 +26,16 @@ class Role(str, Enum):
     ADMIN = "admin"
 
 
-users_app = typer.Typer(no_args_is_help=True, help="管理审查工作台的用户。")
+users_app = typer.Typer(cls=ChineseGroup, no_args_is_help=True, add_completion=False, help="管理审查工作台的用户。")
 
 
-def register(app: typer.Typer, run: Callable[[Callable[[], None]], None]) -> None:
-    """Add the commands to the CLI; `run` maps failures to exit codes (main's `_run`)."""
+def register(app: typer.Typer, run: Callable[[Callable[[], None]], None], command: Callable[..., Any]) -> None:
+    """Add the commands to the CLI; `run` maps failures to exit codes (main's `_run`), `command`
+    declares a command as main's own are (Chinese help, one panel)."""
 
-    @app.command()
+    @command()
     def history(
-        packet_id: Optional[str] = typer.Argument(None, help="只列出这一材料编号的处理记录"),
+        packet_id: Optional[str] = typer.Argument(None, metavar="材料编号", help="只列出这一材料编号的处理记录"),
         limit: int = typer.Option(200, "--limit", help="最多列出多少条"),
     ) -> None:
         """列出结果库中记录的每一次处理（最新在前，北京时间）。"""
@@ -62,9 +65,9 @@ def register(app: typer.Typer, run: Callable[[Callable[[], None]], None]) -> Non
 
         run(body)
 
-    @users_app.command("add")
+    @users_app.command("add", cls=ChineseCommand, rich_help_panel="命令")
     def users_add(
-        name: str = typer.Argument(..., help="用户名"),
+        name: str = typer.Argument(..., metavar="用户名", help="用户名"),
         role: Role = typer.Option(..., "--role", help="reviewer（审查人员）或 admin（管理员）"),
     ) -> None:
         """新建工作台用户；密码从标准输入读取（一行）。"""
@@ -87,9 +90,9 @@ def register(app: typer.Typer, run: Callable[[Callable[[], None]], None]) -> Non
 
         run(body)
 
-    app.add_typer(users_app, name="users")
+    app.add_typer(users_app, name="users", rich_help_panel="命令")
 
-    @app.command()
+    @command()
     def web(
         host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只接受本机访问）"),
         port: int = typer.Option(8080, "--port", help="端口"),
@@ -102,9 +105,9 @@ def register(app: typer.Typer, run: Callable[[Callable[[], None]], None]) -> Non
             print("已中断", file=sys.stderr)
             raise typer.Exit(130) from None
 
-    @app.command()
+    @command()
     def notice(
-        packet_id: str = typer.Argument(..., help="材料编号"),
+        packet_id: str = typer.Argument(..., metavar="材料编号", help="材料编号"),
         out: Path = typer.Option(..., "--out", help="输出的 DOCX 文件"),
     ) -> None:
         """生成该材料最近一次处理的补正通知（DOCX）。"""

@@ -6,6 +6,7 @@ A problem inside a packet is a `Finding`; only problems with the command itself
 
 from __future__ import annotations
 
+import errno
 from enum import IntEnum
 
 from pipeline.core.result import Evidence, Finding, FindingCode, Severity
@@ -16,6 +17,7 @@ class ExitCode(IntEnum):
     FAILURE = 1  # unexpected internal error
     USAGE = 2  # bad arguments, missing input path
     OUTPUT = 3  # cannot write to the output folder
+    INTERRUPTED = 130  # Ctrl-C or SIGTERM (128 + SIGINT, as shells report it)
 
 
 class IntakeError(Exception):
@@ -29,7 +31,27 @@ class UsageError(IntakeError):
 
 
 class OutputError(IntakeError):
+    """An output that cannot be written; the message names the path."""
+
     exit_code = ExitCode.OUTPUT
+
+    def __init__(self, path, error: BaseException | str) -> None:
+        reason = error if isinstance(error, str) else _OS_REASONS.get(getattr(error, "errno", None)) or str(error)
+        super().__init__(f"无法写入输出：{path}（{reason}）")
+        self.path = path
+
+
+_OS_REASONS = {
+    errno.EEXIST: "已有同名文件，不是文件夹",
+    errno.ENOTDIR: "路径中有同名文件，不是文件夹",
+    errno.EISDIR: "是一个文件夹",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有写入权限",
+    errno.EROFS: "只读文件系统",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "磁盘配额已满",
+    errno.ENOENT: "上级目录不存在",
+}
 
 
 class FileProblem(Exception):

@@ -25,13 +25,17 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
+import tempfile
 import threading
+from contextlib import contextmanager
 from concurrent.futures import Future, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import pebble
+import psutil
 
 START_METHOD = "spawn"
 # Engines that would otherwise start a thread per core in each worker (OpenMP, BLAS,
@@ -84,6 +88,59 @@ def _worker_start(memory_bytes: int | None, modules: tuple[str, ...]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
+_WRAPPER_ENV = "CLUSTER_INTAKE_WORKER_PYTHON"
+_WRAPPER = "#!/bin/sh\n# a worker interpreter that starts with SIGINT ignored (kept through exec)\ntrap '' INT\nexec \"$%s\" \"$@\"\n" % _WRAPPER_ENV
+_wrapper_path: str | None = None
+
+
+def _sigint_ignoring_python() -> str:
+    """The interpreter workers are spawned with: this one, started with SIGINT ignored.
+
+    A terminal's Ctrl-C goes to the whole process group; a worker still importing (before
+    its initializer runs) would die of it with a traceback. An ignored SIGINT is inherited
+    through exec and Python keeps it ignored, so a worker (and the Tesseract it runs) never
+    sees it: the parent alone handles the interrupt and ends them.
+    """
+    global _wrapper_path
+    if _wrapper_path is None or not os.path.exists(_wrapper_path):
+        fd, path = tempfile.mkstemp(prefix="cluster-intake-worker-", suffix=".sh")
+        with os.fdopen(fd, "w") as handle:
+            handle.write(_WRAPPER)
+        os.chmod(path, 0o755)
+        atexit.register(_remove, path)
+        _wrapper_path = path
+    os.environ[_WRAPPER_ENV] = sys.executable
+    return _wrapper_path
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _spawn_context():
+    context = multiprocessing.get_context(START_METHOD)
+    context.set_executable(_sigint_ignoring_python())
+    return context
+
+
+@contextmanager
+def sigint_blocked():
+    """SIGINT blocked in this thread meanwhile, and in every thread and process started from it.
+
+    A terminal's Ctrl-C goes to the whole process group: a worker still importing (before its
+    initializer ignores SIGINT) would die with a KeyboardInterrupt traceback. Workers spawned
+    with SIGINT blocked never see it; the parent alone handles the interrupt and ends them.
+    """
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @dataclass(frozen=True)
 class PoolShape:
     workers: int
@@ -101,12 +158,17 @@ class WorkerPool:
     def __init__(self, shape: PoolShape) -> None:
         self.shape = shape
         memory = shape.memory_limit_mb * 1024 * 1024 if shape.memory_limit_mb else None
-        self._pool = pebble.ProcessPool(max_workers=shape.workers, initializer=_worker_start,
-                                        initargs=(memory, tuple(_PRELOAD)),
-                                        context=multiprocessing.get_context(START_METHOD))
+        with sigint_blocked():
+            self._pool = self._start(memory)
+
+    def _start(self, memory: int | None) -> pebble.ProcessPool:
+        return pebble.ProcessPool(max_workers=self.shape.workers, initializer=_worker_start,
+                                  initargs=(memory, tuple(_PRELOAD)),
+                                  context=_spawn_context())
 
     def submit(self, fn: Callable[..., Any], *args: Any, timeout: float | None = None) -> Future:
-        return self._pool.schedule(fn, args=args, timeout=timeout if timeout and timeout > 0 else None)
+        with sigint_blocked():  # pebble's threads, started here on first use, spawn every worker
+            return self._pool.schedule(fn, args=args, timeout=timeout if timeout and timeout > 0 else None)
 
     def outcome(self, future: Future, timeout: float | None = None) -> Any:
         """The task's result; a lost task raises `WorkerFailed`, the task's own exception propagates."""
@@ -144,7 +206,7 @@ class WorkerPool:
     def terminate(self) -> None:
         """Kill every worker now (an interrupt, a shutdown)."""
         self._pool.stop()
-        self._pool.join(timeout=5)
+        self._pool.join(timeout=2)
 
 
 _POOLS: dict[PoolShape, WorkerPool] = {}
@@ -173,6 +235,34 @@ def terminate_all() -> None:
 
 
 atexit.register(terminate_all)
+
+
+def end_every_process(grace: float = 1.5) -> None:
+    """Interrupt: end every pool, then every descendant of this process (Tesseract under a
+    worker, a Prefect server), SIGTERM first and SIGKILL for what is still there after `grace`."""
+    me = psutil.Process()
+    try:
+        before = me.children(recursive=True)  # taken first: a killed worker's children are reparented
+    except psutil.Error:
+        before = []
+    terminate_all()
+    try:
+        after = me.children(recursive=True)
+    except psutil.Error:
+        after = []
+    victims = {p.pid: p for p in before + after}.values()
+    for proc in victims:
+        try:
+            proc.terminate()
+        except psutil.Error:
+            pass
+    _, alive = psutil.wait_procs(list(victims), timeout=grace)
+    for proc in alive:
+        try:
+            proc.kill()
+        except psutil.Error:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
 
 
 def start_thread(target: Callable[[], Any], name: str) -> threading.Thread:
