@@ -33,7 +33,7 @@ from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
 from pipeline.reports.rules_text import rule_descriptions
 from pipeline.reports.intro import clip_intro, draft_intro
-from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADERS
+from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADER_ROW, SUMMARY_HEADERS
 from pipeline.reports.xlsx import looks_like_formula
 from pipeline.core.result import (
     Cover,
@@ -392,6 +392,8 @@ def test_batch_outputs(tmp_path: Path) -> None:
     second = build_sample_packet(tmp_path / "b", "淇县#2?%").result
     second.findings = [f for f in second.findings if f.severity is not Severity.ERROR]
     second.status = second.compute_status()
+    second.findings = [f for f in second.findings if f.severity is not Severity.WARNING]
+    second.status = second.compute_status()
     second.cover.cluster_name = "淇县缝纫机械产业集群"
     failure = PacketFailure("坏包", "无法解压：文件已损坏。")
     out = tmp_path / "batch"
@@ -399,19 +401,22 @@ def test_batch_outputs(tmp_path: Path) -> None:
 
     workbook = openpyxl.load_workbook(out / "summary.xlsx")
     summary = workbook["推荐汇总表"]
-    assert tuple(c.value for c in summary[1]) == SUMMARY_HEADERS
-    data = list(summary.iter_rows(min_row=2, values_only=True))
-    assert len(data) == 2
-    assert data[0] == (1, SCRIPT_PAYLOAD, FORMULA_PAYLOAD, "河南省鹤壁市浚县", "食品加工", "2015", first.intro)
-    assert data[1][0] == 2 and data[1][1] == "淇县缝纫机械产业集群"
+    assert tuple(c.value for c in summary[SUMMARY_HEADER_ROW]) == SUMMARY_HEADERS
+    data = list(summary.iter_rows(min_row=SUMMARY_HEADER_ROW + 1, values_only=True))
+    assert data == [(1, "淇县缝纫机械产业集群", FORMULA_PAYLOAD, "河南省鹤壁市浚县", "食品加工", "2015", second.intro)]
+    not_recommended = list(workbook["未推荐材料包"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in not_recommended] == ["浚县_食品", "坏包"]
+    assert not_recommended[0][2] == SCRIPT_PAYLOAD
     overview = workbook["问题汇总"]
     assert tuple(c.value for c in overview[1]) == OVERVIEW_HEADERS
     rows = list(overview.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["浚县_食品", "坏包", "淇县#2?%"]
     assert rows[0][2:6] == ("不通过", 3, 3, 1)
-    assert rows[0][6].splitlines()[0] == first.findings[0].message
+    problems = rows[0][6].splitlines()
+    errors = [f for f in first.findings if f.severity is Severity.ERROR]
+    assert problems[0].endswith(errors[0].message) and problems[-1] == f"等{len(first.findings)}项"
     assert rows[1][2] == "处理失败" and rows[1][6] == "无法解压：文件已损坏。"
-    assert rows[2][2] == "需人工复核" and rows[2][3] == 0
+    assert rows[2][2] == "通过" and rows[2][3] == 0
     assert not [c for ws in workbook for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
     text = (out / "batch.json").read_text(encoding="utf-8")
@@ -421,6 +426,7 @@ def test_batch_outputs(tmp_path: Path) -> None:
     assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == records
     assert records[0] == {"packet_id": "浚县_食品", "status": "fail", "errors": 3, "warnings": 3, "infos": 1,
                           "report": "浚县_食品/report.html"}
+    assert records[2]["status"] == "pass"
     assert records[1]["status"] == "error" and records[1]["reason"] == "无法解压：文件已损坏。"
 
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -434,7 +440,7 @@ def test_batch_outputs_empty(tmp_path: Path) -> None:
     write_batch_outputs([], tmp_path)
     assert json.loads((tmp_path / "batch.json").read_text(encoding="utf-8")) == []
     summary = openpyxl.load_workbook(tmp_path / "summary.xlsx")["推荐汇总表"]
-    assert summary.max_row == 1
+    assert summary.max_row == SUMMARY_HEADER_ROW
 
 
 # ---------------------------------------------------------------- atomic writes

@@ -131,13 +131,14 @@ def group_findings(result: PacketResult) -> list[SeverityGroup]:
     return groups
 
 
-def first_error_messages(result: PacketResult, limit: int = 3) -> list[str]:
-    """The first few error messages (warnings when there are no errors): the 主要问题 of a packet."""
-    for severity in (Severity.ERROR, Severity.WARNING):
-        messages = [f.message for f in result.findings if f.severity is severity]
-        if messages:
-            return messages[:limit]
-    return []
+def main_problems(result: PacketResult, limit: int = 3) -> list[str]:
+    """The 主要问题 of a packet: its first few findings, errors before warnings (then notes), each as
+    "标题：说明"; when there are more, a last line "等N项" with the total number of findings."""
+    ordered = [f for severity in SEVERITY_ORDER for f in result.findings if f.severity is severity]
+    shown = [f"{CODE_LABELS.get(f.code, f.code.value)}：{f.message}" for f in ordered[:limit]]
+    if len(ordered) > limit:
+        shown.append(f"等{len(ordered)}项")
+    return shown
 
 
 # ---------------------------------------------------------------- cover, files, sections
