@@ -176,7 +176,7 @@ def _table(sheet: Worksheet, header_row: int, headers: Sequence[str], widths: Se
         for col, value in enumerate(values, start=1):
             set_cell(sheet, last, col, value)
     frame_table(sheet, header_row, last, len(headers))
-    sheet.freeze_panes = sheet.cell(row=header_row + 1, column=1)
+    sheet.freeze_panes = f"A{header_row + 1}"  # a string: a cell object would add an empty row
     page_setup(sheet, title_rows=f"{header_row}:{header_row}")
     return last
 
