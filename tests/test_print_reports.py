@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import unicodedata
 import subprocess
 from pathlib import Path
 
@@ -122,3 +123,56 @@ def test_printed_summary_is_landscape_with_every_column_on_the_page(batch: dict,
     # the 附件4 table takes one page: no column spilled onto a page of its own
     assert all(_flat(h) in pages[1][2] for h in FINDINGS_HEADERS)
     assert len(pages) <= 6
+
+
+CONTRACT_WORDS = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b|\b[A-Z]+(?:_[A-Z]+)+\b")  # output_yi_by_year, SME_SHARE_LOW
+
+
+def test_packet_workbook_opens_on_its_conclusion_in_chinese(batch: dict) -> None:
+    failed = batch["results"][1]
+    workbook = openpyxl.load_workbook(batch["out"] / failed.packet_id / "report.xlsx")
+    assert workbook.active.title == "审查结论" and workbook.sheetnames[0] == "审查结论"
+    facts = {r[0]: r[1] for r in workbook["审查结论"].iter_rows(min_row=2, values_only=True)}
+    assert facts["集群名称"] == failed.cover.cluster_name
+    assert facts["审查结论"] == "不通过"
+    counts = failed.counts()
+    assert facts["错误"] == f"{counts['error']} 项" and facts["警告"] == f"{counts['warning']} 项"
+    assert facts["主要问题"].splitlines()[0].startswith("中小企业产值占比不足")
+    leaked = {
+        (ws.title, m)
+        for ws in workbook for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)
+        for m in CONTRACT_WORDS.findall(v) if m not in failed.packet_id
+    }
+    assert not leaked, leaked
+
+
+def _states(quote: str, value: float) -> bool:
+    numbers = [float(n) for n in re.findall(r"\d+(?:\.\d+)?", unicodedata.normalize("NFKC", quote).replace(",", ""))]
+    return any(abs(n - value) < 1e-6 or abs(n - value * 10000) < 1e-3 for n in numbers)
+
+
+def test_each_year_of_the_output_quotes_its_own_evidence(batch: dict) -> None:
+    """A year row quotes only text that states that year's value (the generated tables give the
+    2019 cell as the indicator's evidence: the 2020 and 2021 rows must not repeat it)."""
+    for result in batch["results"]:
+        sheet = openpyxl.load_workbook(batch["out"] / result.packet_id / "report.xlsx")["指标"]
+        years = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0].startswith("近三年集群总产值（")]
+        assert [r[0] for r in years] == [f"近三年集群总产值（{y} 年）" for y in (2019, 2020, 2021)]
+        quoted = [(r[1], r[5]) for r in years if "未单独记录" not in r[5]]
+        assert quoted, "the year the evidence states is quoted"
+        for value, quote in quoted:
+            assert _states(quote, value), (value, quote)
+        assert len({q for _, q in quoted}) == len(quoted) or all(_states(q, v) for v, q in quoted)
+
+
+@needs_libreoffice
+def test_packet_workbook_prints_in_a_reasonable_number_of_pages(batch: dict, tmp_path: Path) -> None:
+    failed = batch["results"][1]
+    pdf_path = print_to_pdf(batch["out"] / failed.packet_id / "report.xlsx", tmp_path)
+    with pdfplumber.open(pdf_path) as pdf:
+        pages = [(p.width, p.height, _flat(p.extract_text())) for p in pdf.pages]
+    first = pages[0][2]
+    assert "审查结论" in first and _flat(failed.cover.cluster_name) in first and "不通过" in first
+    assert len(pages) <= 14, len(pages)  # 9 sheets of a normal packet
+    for header in ("严重程度", "问题", "说明", "原文"):  # 检查结果 one page wide: its last column is on the page
+        assert header in pages[1][2]

@@ -33,6 +33,7 @@ from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
 from pipeline.reports.rules_text import rule_descriptions
 from pipeline.reports.intro import clip_intro, draft_intro
+from pipeline.reports.labels import finding_title
 from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADER_ROW, SUMMARY_HEADERS
 from pipeline.reports.xlsx import looks_like_formula
 from pipeline.core.result import (
@@ -338,7 +339,7 @@ def test_xlsx_has_sheets_text_cells_and_numbers(sample: SamplePacket, tmp_path: 
     out = tmp_path / "out"
     write_packet_outputs(sample.result, sample.packet, sample.docs, out)
     workbook = openpyxl.load_workbook(out / "report.xlsx")
-    assert workbook.sheetnames == ["检查结果", "指标", "材料目录", "重点企业", "标准", "专利", "境外分支机构", "公共服务平台"]
+    assert workbook.sheetnames == ["审查结论", "检查结果", "指标", "材料目录", "重点企业", "标准", "专利", "境外分支机构", "公共服务平台"]
     formula_cells = [
         (ws.title, c.coordinate) for ws in workbook for row in ws.iter_rows() for c in row if c.data_type == "f"
     ]
@@ -348,10 +349,10 @@ def test_xlsx_has_sheets_text_cells_and_numbers(sample: SamplePacket, tmp_path: 
     assert SCRIPT_PAYLOAD + "有限公司" in all_values
 
     findings = workbook["检查结果"]
-    assert [c.value for c in findings[1]] == ["严重程度", "代码", "材料序号", "字段", "说明", "文件", "页码", "原文"]
+    assert [c.value for c in findings[1]] == ["严重程度", "问题", "材料", "指标或字段", "说明", "文件", "页码", "原文"]
     assert findings.freeze_panes == "A2"
     assert findings.max_row == 1 + len(sample.result.findings)
-    assert findings["A2"].value == "错误" and findings["C2"].value == 1 and findings["G2"].value == 2
+    assert findings["A2"].value == "错误" and findings["C2"].value.startswith("第 1 项") and findings["G2"].value == 2
 
     indicators = workbook["指标"]
     rows = {r[0].value: r for r in indicators.iter_rows(min_row=2)}
@@ -590,7 +591,7 @@ def test_reports_for_a_generated_packet_through_the_driver(tmp_path: Path) -> No
     assert len(crops) >= len(result.findings)  # every finding here points into the PDF
 
     workbook = openpyxl.load_workbook(out / "report.xlsx")
-    codes = [row[1] for row in workbook["检查结果"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(codes) == sorted(f["code"] for f in truth["expected_findings"])
+    titles = [row[1] for row in workbook["检查结果"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(titles) == sorted(finding_title(f["code"]) for f in truth["expected_findings"])
     assert sum(1 for row in workbook["专利"].iter_rows(min_row=2, values_only=True) if row[-1]) == 1
     assert sum(1 for row in workbook["重点企业"].iter_rows(min_row=2, values_only=True) if row[-1]) == 1

@@ -17,7 +17,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 _THIN = Side(style="thin", color="000000")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-LINE_HEIGHT_PT = 15.0  # one wrapped line of 10.5–11 pt text
+LINE_HEIGHT_PT = 13.5  # one wrapped line of 10.5–11 pt text as LibreOffice and Excel set it
 
 
 def display_width(text: Any) -> int:
@@ -57,4 +57,4 @@ def frame_table(sheet: Worksheet, first_row: int, last_row: int, columns: int) -
             cell = sheet.cell(row=r, column=c)
             cell.border = BORDER
             lines = max(lines, wrapped_lines(cell.value, widths[c - 1]))
-        sheet.row_dimensions[r].height = max(LINE_HEIGHT_PT * 1.2, LINE_HEIGHT_PT * lines + 4)
+        sheet.row_dimensions[r].height = max(LINE_HEIGHT_PT * 1.3, LINE_HEIGHT_PT * lines + 3)

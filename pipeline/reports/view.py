@@ -11,6 +11,7 @@ import bisect
 import itertools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -232,9 +233,39 @@ class IndicatorRow:
     status: str  # "met" | "not_met" | "missing" | "none"
     status_label: str
     evidence: Evidence | None
+    value_evidence: list[Evidence | None] = field(default_factory=list)  # one per entry of `values`
 
 
 _STATUS_LABELS = {"met": "达标", "not_met": "未达标", "missing": "未找到", "none": "—"}
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers_in(text: str) -> list[float]:
+    folded = unicodedata.normalize("NFKC", text).replace(",", "")
+    return [float(n) for n in _NUMBER.findall(folded)]
+
+
+def _quotes_value(evidence: Evidence, value: float) -> bool:
+    """Whether the evidence text states `value` (亿元, or the same amount in 万元)."""
+    return any(math.isclose(n, value, rel_tol=1e-3) or math.isclose(n, value * 10000, rel_tol=1e-3)
+               for n in _numbers_in(evidence.text))
+
+
+def year_evidence(indicator, values: list[tuple[str, float]]) -> list[Evidence | None]:
+    """Each year's own evidence: the indicator's per-year evidence when the result carries it,
+    else the indicator's one evidence for the years whose value it states, and None for the
+    others (a 2020 row never quotes the text that gave the 2019 value)."""
+    by_year = getattr(indicator, "evidence_by_year", None) or {}
+    out: list[Evidence | None] = []
+    for label, value in values:
+        year = label.split()[0]
+        own = by_year.get(year)
+        if own is None and indicator.evidence is not None and _quotes_value(indicator.evidence, value):
+            own = indicator.evidence
+        out.append(own)
+    return out
 
 
 def indicator_rows(result: PacketResult) -> list[IndicatorRow]:
@@ -273,6 +304,8 @@ def indicator_rows(result: PacketResult) -> list[IndicatorRow]:
                 status=status,
                 status_label=_STATUS_LABELS[status],
                 evidence=indicator.evidence if indicator else None,
+                value_evidence=(year_evidence(indicator, values) if isinstance(value, dict)
+                                else [indicator.evidence if indicator else None] * len(values)),
             )
         )
     return rows
