@@ -14,7 +14,6 @@ import openpyxl
 import pdfplumber
 import pytest
 
-from pipeline.core.result import PacketResult
 from pipeline.reports import PacketFailure, write_batch_outputs
 from pipeline.reports.summary import (
     FINDINGS_HEADERS,

@@ -308,7 +308,7 @@ def test_evidence_crops_render_each_page_once_and_show_the_region(sample: Sample
     for uri in crops.images.values():
         assert uri in html
         image = _decode_data_uri(uri)
-        assert 0 < image.width <= 720
+        assert 0 < image.width <= 1100
         dark = sum(1 for px in image.convert("L").get_flattened_data() if px < 128)
         assert dark > 20, "the crop shows the text it points to"
     # DOCX evidence has no image, yet its text is listed
@@ -320,8 +320,8 @@ def test_crop_of_image_member_uses_its_dpi(sample: SamplePacket) -> None:
     key = next(k for k in crops.images if k[0] == IMAGE_NAME)
     image = _decode_data_uri(crops.images[key])
     x0, top, x1, bottom = sample.boxes["uscc_line"]
-    expected_width = (x1 - x0 + 20) * 120 / 72  # bbox + 2×10 pt margin at the 120-dpi crop scale
-    assert abs(image.width - min(720, expected_width)) <= 3
+    expected_width = (x1 - x0 + 20) * 150 / 72  # bbox + 2×10 pt margin at the 150-dpi crop scale
+    assert abs(image.width - min(1100, expected_width)) <= 3
 
 
 def test_html_with_missing_member_file_still_renders(sample: SamplePacket) -> None:
@@ -329,7 +329,7 @@ def test_html_with_missing_member_file_still_renders(sample: SamplePacket) -> No
     html, crops = render_packet_html(sample.result, members_by_name(sample.packet))
     assert crops.problems  # the PDF is gone: no crops from it, reason recorded
     assert all(k[0] == IMAGE_NAME for k in crops.images)
-    assert "中小企业产值占集群总产值比例为65%" in html
+    assert "中小企业产值占集群总产值比例为" in html and '<span class="nb">65%</span>' in html
 
 
 # ---------------------------------------------------------------- report.xlsx
@@ -535,8 +535,8 @@ def test_narrow_evidence_is_widened_to_its_whole_line(sample: SamplePacket) -> N
     _, crops = render_packet_html(sample.result, members_by_name(sample.packet))
     box = sample.boxes["sme_share"]
     image = _decode_data_uri(crops.images[(PDF_NAME, 2, box)])
-    assert image.width == 720  # full A4 width at 120 dpi (992 px), downscaled to the cap
-    assert image.height < 60  # still just the line, not the page
+    assert image.width == 1100  # full A4 width at 150 dpi (1240 px), downscaled to the cap
+    assert image.height < 75  # still just the line, not the page
 
 
 def test_intro_prefers_the_jianjie_passage_and_stops_at_form_fields() -> None:

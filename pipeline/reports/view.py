@@ -27,7 +27,6 @@ from pipeline.core.result import (
     Severity,
 )
 from pipeline.reports.labels import (
-    CODE_LABELS,
     COVER_LABELS,
     FILE_KIND_LABELS,
     HONOR_LABELS,
@@ -41,6 +40,7 @@ from pipeline.reports.labels import (
     SEVERITY_ORDER,
     THRESHOLD_CODES_BY_INDICATOR,
     VERDICT_LABELS,
+    finding_title,
     item_label,
 )
 from pipeline.reports.rules_text import RuleDescription, indicator_thresholds, rule_descriptions
@@ -121,7 +121,7 @@ def group_findings(result: PacketResult) -> list[SeverityGroup]:
                 item=item,
                 label=item_label(item),
                 findings=[
-                    FindingView(f, CODE_LABELS.get(f.code, f.code.value), SEVERITY_LABELS[f.severity], rules.get(f.code.value))
+                    FindingView(f, finding_title(f.code), SEVERITY_LABELS[f.severity], rules.get(f.code.value))
                     for f in of_severity
                     if f.item == item
                 ],
@@ -136,7 +136,7 @@ def main_problems(result: PacketResult, limit: int = 3) -> list[str]:
     """The 主要问题 of a packet: its first few findings, errors before warnings (then notes), each as
     "标题：说明"; when there are more, a last line "等N项" with the total number of findings."""
     ordered = [f for severity in SEVERITY_ORDER for f in result.findings if f.severity is severity]
-    shown = [f"{CODE_LABELS.get(f.code, f.code.value)}：{f.message}" for f in ordered[:limit]]
+    shown = [f"{finding_title(f.code)}：{f.message}" for f in ordered[:limit]]
     if len(ordered) > limit:
         shown.append(f"等{len(ordered)}项")
     return shown
@@ -214,7 +214,7 @@ def section_rows(result: PacketResult) -> list[SectionRow]:
             pages = f"{section.first_page}–{section.last_page}"
         else:
             pages = str(section.first_page or "")
-        issues = [CODE_LABELS.get(f.code, f.code.value) for f in result.findings if f.item == item]
+        issues = [finding_title(f.code) for f in result.findings if f.item == item]
         rows.append(SectionRow(section, status, label, pages, list(dict.fromkeys(issues))))
     return rows
 
@@ -322,7 +322,7 @@ class ListRow:
 
     @property
     def issue_text(self) -> str:
-        return "；".join(dict.fromkeys(f"{CODE_LABELS.get(f.code, f.code.value)}：{f.message}" for f in self.issues))
+        return "；".join(dict.fromkeys(f"{finding_title(f.code)}：{f.message}" for f in self.issues))
 
 
 @dataclass
