@@ -6,15 +6,16 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import unicodedata
 import subprocess
+import unicodedata
+from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pdfplumber
 import pytest
 
-from pipeline.reports import PacketFailure, write_batch_outputs
+from pipeline.reports import PacketFailure, SummaryForm, write_batch_outputs
 from pipeline.reports.summary import (
     FINDINGS_HEADERS,
     FINDINGS_SHEET,
@@ -90,6 +91,15 @@ def test_summary_is_the_annex4_form_with_recommended_packets_only(batch: dict) -
     others = [r for r in workbook[NOT_RECOMMENDED_SHEET].iter_rows(min_row=2, values_only=True)]
     assert [r[1] for r in others] == [failed.packet_id, "坏包"]
     assert others[0][7].splitlines()[0].startswith("中小企业产值占比不足")  # errors first
+
+
+def test_summary_form_lines_carry_the_bureau_and_the_date(batch: dict, tmp_path: Path) -> None:
+    form = SummaryForm("鹤壁市工业和信息化局", "张三 13800000000", date(2022, 9, 30))
+    write_batch_outputs(batch["results"], tmp_path, form)
+    sheet = openpyxl.load_workbook(tmp_path / "summary.xlsx")[SUMMARY_SHEET]
+    above = [sheet.cell(row=r, column=c).value for r in range(2, SUMMARY_HEADER_ROW) for c in range(1, 8)]
+    assert "填报单位（盖章）：鹤壁市工业和信息化局" in above
+    assert "联系人及手机：张三 13800000000" in above and "填报日期：2022年9月30日" in above
 
 
 def test_findings_sheet_has_one_filtered_row_per_finding(batch: dict) -> None:

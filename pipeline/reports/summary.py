@@ -250,7 +250,8 @@ def _write_not_recommended_sheet(sheet: Worksheet, items: Sequence[BatchItem]) -
     _centre(sheet, 2, (1, 5, 6, 7))
 
 
-def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm = SummaryForm()) -> Workbook:
+def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm | None = None) -> Workbook:
+    form = form or SummaryForm()
     workbook = Workbook()
     summary = workbook.active
     summary.title = SUMMARY_SHEET
@@ -270,8 +271,12 @@ def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm = Summa
     return workbook
 
 
-def write_batch_outputs(items: Sequence[BatchItem], out_dir: Path, form: SummaryForm = SummaryForm()) -> None:
-    """summary.xlsx, batch.json and report.html in `out_dir`, each written atomically."""
+def write_batch_outputs(items: Sequence[BatchItem], out_dir: Path, form: SummaryForm | None = None) -> None:
+    """summary.xlsx, batch.json and report.html in `out_dir`, each written atomically.
+
+    `form` fills 填报单位 and 联系人及手机 above the 附件4 table (blank for pen and seal by default)
+    and its date (today by default).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     workbook = build_summary_workbook(items, form)

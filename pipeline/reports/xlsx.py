@@ -186,7 +186,7 @@ def _indicator_rows(result: PacketResult) -> list[list]:
     for row in view.indicator_rows(result):
         values = row.values or [("", None)]
         evidences = row.value_evidence or [row.evidence]
-        for (suffix, number), evidence in zip(values, evidences):
+        for (suffix, number), evidence in zip(values, evidences, strict=True):
             label = f"{row.label}（{suffix}）" if suffix else row.label
             quote = _evidence_text(evidence) if evidence is not None else ("（该年数值的出处未单独记录）" if suffix else "")
             out.append([label, number, row.unit, row.threshold, row.status_label, quote,
