@@ -35,7 +35,8 @@ from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
 from pipeline.rounds.ruleset import rule_descriptions
 from pipeline.reports.intro import clip_intro, draft_intro
-from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADERS
+from pipeline.reports.labels import finding_title
+from pipeline.reports.summary import OVERVIEW_HEADERS, SUMMARY_HEADER_ROW, SUMMARY_HEADERS
 from pipeline.reports.xlsx import looks_like_formula
 from pipeline.core.result import (
     Cover,
@@ -309,7 +310,7 @@ def test_evidence_crops_render_each_page_once_and_show_the_region(sample: Sample
     for uri in crops.images.values():
         assert uri in html
         image = _decode_data_uri(uri)
-        assert 0 < image.width <= 720
+        assert 0 < image.width <= 1100
         dark = sum(1 for px in image.convert("L").get_flattened_data() if px < 128)
         assert dark > 20, "the crop shows the text it points to"
     # DOCX evidence has no image, yet its text is listed
@@ -321,8 +322,8 @@ def test_crop_of_image_member_uses_its_dpi(sample: SamplePacket) -> None:
     key = next(k for k in crops.images if k[0] == IMAGE_NAME)
     image = _decode_data_uri(crops.images[key])
     x0, top, x1, bottom = sample.boxes["uscc_line"]
-    expected_width = (x1 - x0 + 20) * 120 / 72  # bbox + 2×10 pt margin at the 120-dpi crop scale
-    assert abs(image.width - min(720, expected_width)) <= 3
+    expected_width = (x1 - x0 + 20) * 150 / 72  # bbox + 2×10 pt margin at the 150-dpi crop scale
+    assert abs(image.width - min(1100, expected_width)) <= 3
 
 
 def test_html_with_missing_member_file_still_renders(sample: SamplePacket) -> None:
@@ -330,7 +331,7 @@ def test_html_with_missing_member_file_still_renders(sample: SamplePacket) -> No
     html, crops = render_packet_html(sample.result, members_by_name(sample.packet))
     assert crops.problems  # the PDF is gone: no crops from it, reason recorded
     assert all(k[0] == IMAGE_NAME for k in crops.images)
-    assert "中小企业产值占集群总产值比例为65%" in html
+    assert "中小企业产值占集群总产值比例为" in html and '<span class="nb">65%</span>' in html
 
 
 # ---------------------------------------------------------------- report.xlsx
@@ -340,7 +341,7 @@ def test_xlsx_has_sheets_text_cells_and_numbers(sample: SamplePacket, tmp_path: 
     out = tmp_path / "out"
     write_packet_outputs(sample.result, sample.packet, sample.docs, out)
     workbook = openpyxl.load_workbook(out / "report.xlsx")
-    assert workbook.sheetnames == ["检查结果", "指标", "材料目录", "重点企业", "标准", "专利", "境外分支机构", "公共服务平台"]
+    assert workbook.sheetnames == ["审查结论", "检查结果", "指标", "材料目录", "重点企业", "标准", "专利", "境外分支机构", "公共服务平台"]
     formula_cells = [
         (ws.title, c.coordinate) for ws in workbook for row in ws.iter_rows() for c in row if c.data_type == "f"
     ]
@@ -350,10 +351,10 @@ def test_xlsx_has_sheets_text_cells_and_numbers(sample: SamplePacket, tmp_path: 
     assert SCRIPT_PAYLOAD + "有限公司" in all_values
 
     findings = workbook["检查结果"]
-    assert [c.value for c in findings[1]] == ["严重程度", "代码", "材料序号", "字段", "说明", "文件", "页码", "原文"]
+    assert [c.value for c in findings[1]] == ["严重程度", "问题", "材料", "指标或字段", "说明", "文件", "页码", "原文"]
     assert findings.freeze_panes == "A2"
     assert findings.max_row == 1 + len(sample.result.findings)
-    assert findings["A2"].value == "错误" and findings["C2"].value == 1 and findings["G2"].value == 2
+    assert findings["A2"].value == "错误" and findings["C2"].value.startswith("第 1 项") and findings["G2"].value == 2
 
     indicators = workbook["指标"]
     rows = {r[0].value: r for r in indicators.iter_rows(min_row=2)}
@@ -394,6 +395,8 @@ def test_batch_outputs(tmp_path: Path) -> None:
     second = build_sample_packet(tmp_path / "b", "淇县#2?%").result
     second.findings = [f for f in second.findings if f.severity is not Severity.ERROR]
     second.status = second.compute_status()
+    second.findings = [f for f in second.findings if f.severity is not Severity.WARNING]
+    second.status = second.compute_status()
     second.cover.cluster_name = "淇县缝纫机械产业集群"
     failure = PacketFailure("坏包", "无法解压：文件已损坏。")
     out = tmp_path / "batch"
@@ -401,19 +404,22 @@ def test_batch_outputs(tmp_path: Path) -> None:
 
     workbook = openpyxl.load_workbook(out / "summary.xlsx")
     summary = workbook["推荐汇总表"]
-    assert tuple(c.value for c in summary[1]) == SUMMARY_HEADERS
-    data = list(summary.iter_rows(min_row=2, values_only=True))
-    assert len(data) == 2
-    assert data[0] == (1, SCRIPT_PAYLOAD, FORMULA_PAYLOAD, "河南省鹤壁市浚县", "食品加工", "2015", first.intro)
-    assert data[1][0] == 2 and data[1][1] == "淇县缝纫机械产业集群"
+    assert tuple(c.value for c in summary[SUMMARY_HEADER_ROW]) == SUMMARY_HEADERS
+    data = list(summary.iter_rows(min_row=SUMMARY_HEADER_ROW + 1, values_only=True))
+    assert data == [(1, "淇县缝纫机械产业集群", FORMULA_PAYLOAD, "河南省鹤壁市浚县", "食品加工", "2015", second.intro)]
+    not_recommended = list(workbook["未推荐材料包"].iter_rows(min_row=2, values_only=True))
+    assert [r[1] for r in not_recommended] == ["浚县_食品", "坏包"]
+    assert not_recommended[0][2] == SCRIPT_PAYLOAD
     overview = workbook["问题汇总"]
     assert tuple(c.value for c in overview[1]) == OVERVIEW_HEADERS
     rows = list(overview.iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in rows] == ["浚县_食品", "坏包", "淇县#2?%"]
     assert rows[0][2:6] == ("不通过", 3, 3, 1)
-    assert rows[0][6].splitlines()[0] == first.findings[0].message
+    problems = rows[0][6].splitlines()
+    errors = [f for f in first.findings if f.severity is Severity.ERROR]
+    assert problems[0].endswith(errors[0].message) and problems[-1] == f"等{len(first.findings)}项"
     assert rows[1][2] == "处理失败" and rows[1][6] == "无法解压：文件已损坏。"
-    assert rows[2][2] == "需人工复核" and rows[2][3] == 0
+    assert rows[2][2] == "通过" and rows[2][3] == 0
     assert not [c for ws in workbook for row in ws.iter_rows() for c in row if c.data_type == "f"]
 
     text = (out / "batch.json").read_text(encoding="utf-8")
@@ -423,6 +429,7 @@ def test_batch_outputs(tmp_path: Path) -> None:
     assert [json.loads(line.rstrip(",")) for line in lines[1:-1]] == records
     assert records[0] == {"packet_id": "浚县_食品", "status": "fail", "errors": 3, "warnings": 3, "infos": 1,
                           "report": "浚县_食品/report.html"}
+    assert records[2]["status"] == "pass"
     assert records[1]["status"] == "error" and records[1]["reason"] == "无法解压：文件已损坏。"
 
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -436,7 +443,7 @@ def test_batch_outputs_empty(tmp_path: Path) -> None:
     write_batch_outputs([], tmp_path)
     assert json.loads((tmp_path / "batch.json").read_text(encoding="utf-8")) == []
     summary = openpyxl.load_workbook(tmp_path / "summary.xlsx")["推荐汇总表"]
-    assert summary.max_row == 1
+    assert summary.max_row == SUMMARY_HEADER_ROW
 
 
 # ---------------------------------------------------------------- atomic writes
@@ -531,8 +538,8 @@ def test_narrow_evidence_is_widened_to_its_whole_line(sample: SamplePacket) -> N
     _, crops = render_packet_html(sample.result, members_by_name(sample.packet))
     box = sample.boxes["sme_share"]
     image = _decode_data_uri(crops.images[(PDF_NAME, 2, box)])
-    assert image.width == 720  # full A4 width at 120 dpi (992 px), downscaled to the cap
-    assert image.height < 60  # still just the line, not the page
+    assert image.width == 1100  # full A4 width at 150 dpi (1240 px), downscaled to the cap
+    assert image.height < 75  # still just the line, not the page
 
 
 def test_intro_prefers_the_jianjie_passage_and_stops_at_form_fields() -> None:
@@ -587,7 +594,7 @@ def test_reports_for_a_generated_packet_through_the_driver(tmp_path: Path) -> No
     assert len(crops) >= len(result.findings)  # every finding here points into the PDF
 
     workbook = openpyxl.load_workbook(out / "report.xlsx")
-    codes = [row[1] for row in workbook["检查结果"].iter_rows(min_row=2, values_only=True)]
-    assert sorted(codes) == sorted(f["code"] for f in truth["expected_findings"])
+    titles = [row[1] for row in workbook["检查结果"].iter_rows(min_row=2, values_only=True)]
+    assert sorted(titles) == sorted(finding_title(f["code"]) for f in truth["expected_findings"])
     assert sum(1 for row in workbook["专利"].iter_rows(min_row=2, values_only=True) if row[-1]) == 1
     assert sum(1 for row in workbook["重点企业"].iter_rows(min_row=2, values_only=True) if row[-1]) == 1

@@ -8,10 +8,10 @@ from pipeline.core.atomic import write_text_atomic
 from pipeline.reports.crops import members_by_name
 from pipeline.reports.html import render_packet_html
 from pipeline.reports.intro import draft_intro
-from pipeline.reports.summary import PacketFailure, write_batch_outputs
+from pipeline.reports.summary import PacketFailure, SummaryForm, write_batch_outputs
 from pipeline.reports.xlsx import write_packet_xlsx
 
-__all__ = ["write_packet_outputs", "write_batch_outputs", "PacketFailure"]
+__all__ = ["write_packet_outputs", "write_batch_outputs", "PacketFailure", "SummaryForm"]
 
 
 def write_packet_outputs(result, packet, docs, packet_out_dir: Path) -> None:

@@ -1,7 +1,9 @@
 """report.html: one self-contained page per packet, and the batch index page.
 
-Everything from a packet is untrusted: templates autoescape every value and no
-packet text is ever marked safe. The page carries a Content-Security-Policy
+Everything from a packet is untrusted: templates autoescape every value, and the one
+filter that returns markup (`nobreak`) escapes every piece of text itself before it wraps
+numbers and codes in `<span class="nb">` (white-space: nowrap), so a credit code, a patent
+number or "617,000万元" never breaks across lines. The page carries a Content-Security-Policy
 that allows no script and no network, only inline styles and data: images.
 """
 
@@ -11,7 +13,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Mapping
 
+import re
+
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from pipeline.core.result import PacketResult
 from pipeline.reports import view
@@ -20,15 +25,40 @@ from pipeline.reports.crops import CropSet, CropSettings, MemberFile, render_evi
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
+# a number or code: ASCII letters/digits with the punctuation numbers carry, an optional
+# "GB/T "-style prefix, and a unit glued to it; it must hold a digit
+_UNBREAKABLE = re.compile(
+    r"(?:[A-Z]{1,6}(?:/[A-Z]{1,6})?\s)?[0-9A-Za-z][0-9A-Za-z.,:/%\-–]*(?:%|‰|亿元|万元|平方公里|家|件|人|年|月|日|页|项)?"
+)
+
+
+def nobreak(value) -> Markup:
+    """Escaped text with every number and code wrapped in a no-wrap span."""
+    text = "" if value is None else str(value)
+    out: list[str] = []
+    last = 0
+    for match in _UNBREAKABLE.finditer(text):
+        token = match.group(0)
+        if not re.search(r"\d", token):
+            continue
+        out.append(str(escape(text[last:match.start()])))
+        out.append(f'<span class="nb">{escape(token)}</span>')
+        last = match.end()
+    out.append(str(escape(text[last:])))
+    return Markup("".join(out))
+
+
 def template_environment() -> Environment:
     """The one Jinja environment for reports: autoescape on for every template."""
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=False,
         lstrip_blocks=False,
     )
+    env.filters["nobreak"] = nobreak
+    return env
 
 
 def _now_text() -> str:
@@ -46,6 +76,7 @@ def render_packet_html(
         result=result,
         verdict=view.verdict_label(result.status),
         counts=result.counts(),
+        problems=view.main_problems(result),
         cover=view.cover_rows(result),
         files=view.file_rows(result),
         groups=view.group_findings(result),

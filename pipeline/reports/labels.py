@@ -172,3 +172,18 @@ def item_label(item: int | None, title: str = "") -> str:
     if item is None:
         return "整体（不属于某一项材料）"
     return f"第 {item} 项　{title}".rstrip()
+
+
+def finding_title(code: FindingCode | str) -> str:
+    """The Chinese title of a finding code; a code without one is named generically, never shown raw."""
+    try:
+        return CODE_LABELS.get(FindingCode(code), "其他问题")
+    except ValueError:
+        return "其他问题"
+
+
+def field_label(field: str | None) -> str:
+    """The Chinese name of an indicator or cover key named by a finding ("" for none)."""
+    if not field:
+        return ""
+    return INDICATOR_LABELS.get(field) or COVER_LABELS.get(field) or LIST_LABELS.get(field) or "其他字段"

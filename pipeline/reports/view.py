@@ -11,6 +11,7 @@ import bisect
 import itertools
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,6 @@ from pipeline.core.result import (
     Severity,
 )
 from pipeline.reports.labels import (
-    CODE_LABELS,
     COVER_LABELS,
     FILE_KIND_LABELS,
     HONOR_LABELS,
@@ -39,6 +39,7 @@ from pipeline.reports.labels import (
     SEVERITY_ORDER,
     THRESHOLD_CODES_BY_INDICATOR,
     VERDICT_LABELS,
+    finding_title,
     item_label,
 )
 from pipeline.rounds.ruleset import RuleDescription, indicator_thresholds, rule_descriptions
@@ -120,7 +121,7 @@ def group_findings(result: PacketResult) -> list[SeverityGroup]:
                 item=item,
                 label=item_label(item, titles.get(item, "") if item is not None else ""),
                 findings=[
-                    FindingView(f, CODE_LABELS.get(f.code, f.code.value), SEVERITY_LABELS[f.severity], rules.get(f.code.value))
+                    FindingView(f, finding_title(f.code), SEVERITY_LABELS[f.severity], rules.get(f.code.value))
                     for f in of_severity
                     if f.item == item
                 ],
@@ -131,13 +132,14 @@ def group_findings(result: PacketResult) -> list[SeverityGroup]:
     return groups
 
 
-def first_error_messages(result: PacketResult, limit: int = 3) -> list[str]:
-    """The first few error messages (warnings when there are no errors): the 主要问题 of a packet."""
-    for severity in (Severity.ERROR, Severity.WARNING):
-        messages = [f.message for f in result.findings if f.severity is severity]
-        if messages:
-            return messages[:limit]
-    return []
+def main_problems(result: PacketResult, limit: int = 3) -> list[str]:
+    """The 主要问题 of a packet: its first few findings, errors before warnings (then notes), each as
+    "标题：说明"; when there are more, a last line "等N项" with the total number of findings."""
+    ordered = [f for severity in SEVERITY_ORDER for f in result.findings if f.severity is severity]
+    shown = [f"{finding_title(f.code)}：{f.message}" for f in ordered[:limit]]
+    if len(ordered) > limit:
+        shown.append(f"等{len(ordered)}项")
+    return shown
 
 
 # ---------------------------------------------------------------- cover, files, sections
@@ -211,7 +213,7 @@ def section_rows(result: PacketResult) -> list[SectionRow]:
             pages = f"{section.first_page}–{section.last_page}"
         else:
             pages = str(section.first_page or "")
-        issues = [CODE_LABELS.get(f.code, f.code.value) for f in result.findings if f.item == item]
+        issues = [finding_title(f.code) for f in result.findings if f.item == item]
         rows.append(SectionRow(section, status, label, pages, list(dict.fromkeys(issues))))
     return rows
 
@@ -230,9 +232,39 @@ class IndicatorRow:
     status: str  # "met" | "not_met" | "missing" | "none"
     status_label: str
     evidence: Evidence | None
+    value_evidence: list[Evidence | None] = field(default_factory=list)  # one per entry of `values`
 
 
 _STATUS_LABELS = {"met": "达标", "not_met": "未达标", "missing": "未找到", "none": "—"}
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _numbers_in(text: str) -> list[float]:
+    folded = unicodedata.normalize("NFKC", text).replace(",", "")
+    return [float(n) for n in _NUMBER.findall(folded)]
+
+
+def _quotes_value(evidence: Evidence, value: float) -> bool:
+    """Whether the evidence text states `value` (亿元, or the same amount in 万元)."""
+    return any(math.isclose(n, value, rel_tol=1e-3) or math.isclose(n, value * 10000, rel_tol=1e-3)
+               for n in _numbers_in(evidence.text))
+
+
+def year_evidence(indicator, values: list[tuple[str, float]]) -> list[Evidence | None]:
+    """Each year's own evidence: the indicator's per-year evidence when the result carries it,
+    else the indicator's one evidence for the years whose value it states, and None for the
+    others (a 2020 row never quotes the text that gave the 2019 value)."""
+    by_year = getattr(indicator, "evidence_by_year", None) or {}
+    out: list[Evidence | None] = []
+    for label, value in values:
+        year = label.split()[0]
+        own = by_year.get(year)
+        if own is None and indicator.evidence is not None and _quotes_value(indicator.evidence, value):
+            own = indicator.evidence
+        out.append(own)
+    return out
 
 
 def indicator_rows(result: PacketResult) -> list[IndicatorRow]:
@@ -271,6 +303,8 @@ def indicator_rows(result: PacketResult) -> list[IndicatorRow]:
                 status=status,
                 status_label=_STATUS_LABELS[status],
                 evidence=indicator.evidence if indicator else None,
+                value_evidence=(year_evidence(indicator, values) if isinstance(value, dict)
+                                else [indicator.evidence if indicator else None] * len(values)),
             )
         )
     return rows
@@ -287,7 +321,7 @@ class ListRow:
 
     @property
     def issue_text(self) -> str:
-        return "；".join(dict.fromkeys(f"{CODE_LABELS.get(f.code, f.code.value)}：{f.message}" for f in self.issues))
+        return "；".join(dict.fromkeys(f"{finding_title(f.code)}：{f.message}" for f in self.issues))
 
 
 @dataclass
