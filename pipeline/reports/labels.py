@@ -164,6 +164,7 @@ CODE_LABELS: dict[FindingCode, str] = {
     FindingCode.FILE_ENCRYPTED: "文件加密",
     FindingCode.FILE_UNSUPPORTED: "文件类型不支持",
     FindingCode.OCR_LOW_CONFIDENCE: "识别置信度低",
+    FindingCode.CROSS_PACKET_DUPLICATE: "与其他集群重复申报",
 }
 
 
