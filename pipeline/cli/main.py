@@ -186,9 +186,10 @@ def batch(
             if direct or not inbox_needs_processing(inbox, settings):
                 results = _direct_batch(inbox, out, settings)  # an unchanged re-run reuses stored results, no server
             else:
+                os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # read when prefect is imported
                 from flows.batch_flow import run_batch_flow
 
-                results = run_batch_flow(inbox, out, settings)
+                results = _flow_batch(run_batch_flow, inbox, out, settings)
         console.print(f"{_batch_line(results)} → {out / 'summary.xlsx'}，{out / 'batch.json'}", highlight=False,
                       soft_wrap=True)
 
@@ -209,6 +210,18 @@ def _direct_batch(inbox: Path, out: Path, settings: Settings):
         progress.batch(len(inbox_packets(inbox)))
         return run_batch(inbox, out, settings, progress=lambda name, outcome: progress.packet_done(name, describe(outcome)),
                          processor=processor)
+
+
+def _flow_batch(run_batch_flow, inbox: Path, out: Path, settings: Settings):
+    """The Prefect batch: its own logs stay at warnings (PREFECT_LOGGING_LEVEL, unless set), and
+    each packet's result is printed here, once."""
+    from pipeline.app.batch import describe
+
+    results = run_batch_flow(inbox, out, settings)
+    progress = ConsoleProgress(console)
+    for outcome in results:
+        progress.packet_done(outcome.packet_id, describe(outcome))
+    return results
 
 
 def _batch_line(outcomes) -> str:
