@@ -31,7 +31,7 @@ $(VENV)/.installed: pyproject.toml
 
 demo: setup
 	rm -rf out/demo
-	$(CLI) batch sample_docs/packets --out out/demo
+	PREFECT_LOGGING_LEVEL=$${PREFECT_LOGGING_LEVEL:-WARNING} $(CLI) batch sample_docs/packets --out out/demo
 	@echo
 	@echo "Reports written under $(CURDIR)/out/demo:"
 	@echo "  batch summary : out/demo/summary.xlsx, out/demo/report.html, out/demo/batch.json"

@@ -103,3 +103,22 @@ def test_help_and_version_are_for_the_person_at_the_console(tmp_path: Path):
     assert run.returncode == 2 and "缺少必需的参数 材料" in one_chinese_line(run.stderr)
     run = cli("batch", str(tmp_path), "--frob", data_dir=tmp_path / "data")
     assert run.returncode == 2 and "未知选项 --frob" in one_chinese_line(run.stderr)
+
+
+def test_a_prefect_batch_prints_each_packet_once_without_the_info_flood(tmp_path: Path):
+    """What `make demo` shows: the batch through Prefect (its temporary server), each result once."""
+    inbox = tmp_path / "inbox"
+    for n in (61, 62):
+        tiny_docx(inbox / f"集群{n}.docx", n)
+    env_level = os.environ.pop("PREFECT_LOGGING_LEVEL", None)
+    try:
+        run = cli("batch", str(inbox), "--out", str(tmp_path / "out"), data_dir=tmp_path / "data", timeout=600)
+    finally:
+        if env_level is not None:
+            os.environ["PREFECT_LOGGING_LEVEL"] = env_level
+    assert run.returncode == 0, run.stderr
+    log = run.stdout + run.stderr
+    assert "| INFO" not in log and "Starting temporary server" not in log, log
+    for n in (61, 62):
+        assert len(re.findall(rf"集群{n}(?:\.docx)?：不通过", log)) == 1, log
+    assert "共 2 份" in log

@@ -42,9 +42,67 @@ SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _QUOTED = re.compile(r'"[^"]*"|\[[^\]]*\]')
 
 
+STRICT_SHEET_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"  # ISO 29500 Strict ("Strict Open XML")
+MAX_EXPANDED_TEXT_CHARS = 32 * 1024 * 1024
+"""Cell text once every shared string is expanded into each cell that uses it: a 110 KB file
+whose one 1 MB string fills 12,000 cells would be 12 G characters of page text."""
+
+
+def _expansion_problem(member: PacketMember) -> str | None:
+    """Why the workbook cannot be read, judged from its XML before openpyxl expands anything:
+    Strict Open XML (openpyxl would see no sheet), or cell text past `MAX_EXPANDED_TEXT_CHARS`."""
+    try:
+        with zipfile.ZipFile(member.path) as archive:
+            names = {name.lower(): name for name in archive.namelist()}
+            if "xl/workbook.xml" in names:
+                head = archive.read(names["xl/workbook.xml"])[:4096]
+                if STRICT_SHEET_NS.encode() in head:
+                    return "是“Strict Open XML”格式的工作簿，无法读取，请在 Excel 中另存为普通“Excel 工作簿 (*.xlsx)”后提交"
+            lengths = _shared_string_lengths(archive, names.get("xl/sharedstrings.xml"))
+            total = 0
+            for lower, name in sorted(names.items()):
+                if lower.startswith("xl/worksheets/") and lower.endswith(".xml"):
+                    total = _sheet_text_chars(archive, name, lengths, total)
+                    if total > MAX_EXPANDED_TEXT_CHARS:
+                        return (f"展开共享字符串后单元格文字超过 {MAX_EXPANDED_TEXT_CHARS // (1024 * 1024)} M 字符"
+                                "（同一长文本被大量单元格重复引用），为防止耗尽内存未读取")
+    except (*ZIP_READ_ERRORS, etree.XMLSyntaxError, KeyError):
+        return None  # openpyxl gives the precise reason below
+    return None
+
+
+def _shared_string_lengths(archive: zipfile.ZipFile, name: str | None) -> list[int]:
+    lengths: list[int] = []
+    if name is None:
+        return lengths
+    with archive.open(name) as handle:
+        for _, element in etree.iterparse(handle, tag=f"{{{SHEET_NS}}}si", huge_tree=True):
+            lengths.append(sum(len(t.text or "") for t in element.iter(f"{{{SHEET_NS}}}t")))
+            element.clear()
+    return lengths
+
+
+def _sheet_text_chars(archive: zipfile.ZipFile, name: str, lengths: list[int], total: int) -> int:
+    """`total` plus the characters of this sheet's cells, stopping once past the cap."""
+    value_tag = f"{{{SHEET_NS}}}v"
+    with archive.open(name) as handle:
+        for _, element in etree.iterparse(handle, tag=f"{{{SHEET_NS}}}c", huge_tree=True):
+            value = element.find(value_tag)
+            text = value.text if value is not None else None
+            if element.get("t") == "s" and text and text.strip().isdigit():
+                index = int(text)
+                total += lengths[index] if index < len(lengths) else 0
+            else:
+                total += sum(len(t or "") for t in element.itertext())
+            element.clear()
+            if total > MAX_EXPANDED_TEXT_CHARS:
+                break
+    return total
+
+
 def read_xlsx(member: PacketMember, settings) -> ReadOutcome:
     """Read every sheet of a workbook; a file that is not a valid XLSX raises FileUnreadable."""
-    problem = office_zip_problem(member.path, settings) or _oversized_merges(member)
+    problem = office_zip_problem(member.path, settings) or _oversized_merges(member) or _expansion_problem(member)
     if problem:
         raise FileUnreadable(member.name, problem)
     try:

@@ -22,11 +22,11 @@ from extractors.analysis.lists import extract_lists
 from extractors.analysis.nlp import get_nlp
 from extractors.analysis.sections import find_sections
 from extractors.analysis.spans import SectionIndex
-from extractors.readers.registry import FanOut, default_fan_out, read_members
+from extractors.readers.registry import FanOut, default_fan_out, in_workers, read_members
 from pipeline.core.result import Cover, FileEntry, PacketResult, SectionResult
 from pipeline.core.settings import Settings
 from pipeline.core.version import CODE_VERSION
-from pipeline.core.workers import start_thread
+from pipeline.core.workers import WorkerFailed, start_thread, worker_pool
 from pipeline.intake.packet import LoadedPacket, load_packet
 from pipeline.reports import write_packet_outputs
 from pipeline.reports.intro import draft_intro
@@ -52,12 +52,57 @@ class DirectRunner:
         return stage(*args, **kwargs)
 
 
+ProgressHook = Callable[[str, int, int], None]
+"""`hook(what, done, total)`: a stage started (total 0), or `done` of `total` units read."""
+
+STAGE_LABELS = {"load": "载入材料", "read": "读取文件", "sections": "识别章节", "extraction": "提取指标",
+                "checks": "审查规则", "reports": "写出报告"}
+_STEP_LABELS = {"read_first": "读取文件", "read_pages": "识别页面（OCR）"}
+
+
+def _units(step: Callable, item: Any) -> int:
+    return (len(getattr(item, "pages", ())) or 1) if step.__name__ == "read_pages" else 1
+
+
+def reporting(fan_out: FanOut, hook: ProgressHook) -> FanOut:
+    """`fan_out` that tells `hook` how many files read / pages OCR'd so far (in order of completion
+    for the worker pool; once at the end for any other fan-out, e.g. Prefect's tasks)."""
+
+    def run(step: Callable, items, settings, limit_of) -> list:
+        what = _STEP_LABELS.get(step.__name__, "读取")
+        total = sum(_units(step, item) for item in items)
+        if not items:
+            return []
+        hook(what, 0, total)
+        if fan_out is not in_workers:
+            results = fan_out(step, items, settings, limit_of)
+            hook(what, total, total)
+            return results
+        pool = worker_pool(settings)
+        futures = [(pool.submit(step, item, settings, timeout=limit_of(item, settings)), limit_of(item, settings), item)
+                   for item in items]
+        results, done = [], 0
+        for future, limit, item in futures:
+            try:
+                results.append(pool.outcome(future, limit))
+            except WorkerFailed as failure:
+                results.append(failure)
+            done += _units(step, item)
+            hook(what, done, total)
+        return results
+
+    return run
+
+
 class StageTimer:
-    def __init__(self) -> None:
+    def __init__(self, hook: ProgressHook | None = None) -> None:
         self.seconds: dict[str, float] = {}
+        self.hook = hook
 
     @contextmanager
     def stage(self, name: str):
+        if self.hook is not None:
+            self.hook(STAGE_LABELS.get(name, name), 0, 0)
         start = time.perf_counter()
         try:
             yield
@@ -135,22 +180,24 @@ def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, rulese
     return result
 
 
-def process_packet(source: Path, out_dir: Path, settings: Settings, runner: Runner | None = None) -> PacketResult:
+def process_packet(source: Path, out_dir: Path, settings: Settings, runner: Runner | None = None,
+                   progress: ProgressHook | None = None) -> PacketResult:
     """One packet → `out_dir/<packet_id>/` (result.json, report.html, report.xlsx)."""
-    return run_packet(source, out_dir, settings, runner)[0]
+    return run_packet(source, out_dir, settings, runner, progress)[0]
 
 
 def run_packet(source: Path, out_dir: Path, settings: Settings,
-               runner: Runner | None = None) -> tuple[PacketResult, list]:
+               runner: Runner | None = None, progress: ProgressHook | None = None) -> tuple[PacketResult, list]:
     """The stages, in order; also hands back the read documents (benchmarks score their text)."""
     runner = runner or DirectRunner(settings)
-    timer = StageTimer()
+    timer = StageTimer(progress)
+    fan_out = reporting(runner.fan_out, progress) if progress is not None else runner.fan_out
     workdir = Path(tempfile.mkdtemp(prefix="cluster-intake-"))
     try:
         with timer.stage("load"):
             packet = runner.run(load_packet, source, workdir, settings)
         with timer.stage("read"):
-            docs, read_findings = read_packet(packet, settings, runner.fan_out)
+            docs, read_findings = read_packet(packet, settings, fan_out)
         with timer.stage("sections"):
             ruleset, index = find_round_sections(runner, docs, settings.ruleset)
         with timer.stage("extraction"):

@@ -23,14 +23,15 @@ from pipeline.intake.packet import packet_id_for
 ORIGIN = "process"
 
 
-def process_recorded(source: Path, out_dir: Path, settings: Settings, processor=process_packet) -> PacketResult:
+def process_recorded(source: Path, out_dir: Path, settings: Settings, processor=process_packet,
+                     progress=None) -> PacketResult:
     started = datetime.now(timezone.utc)
     hashes = file_hashes(source)
     digest = packet_hash(source, hashes)
     store = ResultStore.from_settings(settings)
     try:
         try:
-            result = processor(source, out_dir, settings)
+            result = processor(source, out_dir, settings, progress=progress) if progress else processor(source, out_dir, settings)
         except IntakeError:
             raise
         except Exception as exc:

@@ -20,6 +20,7 @@ from rich.console import Console
 
 from pipeline.cli import interrupt, workbench
 from pipeline.cli.chinese import ChineseCommand, ChineseGroup, usage_error_line
+from pipeline.cli.progress import ConsoleProgress
 from pipeline.core.errors import ExitCode, IntakeError, OutputError, UsageError
 from pipeline.core.result import status_label
 from pipeline.core.settings import Settings
@@ -151,8 +152,10 @@ def process(
         _require_writable(out)
         from pipeline.app.recorded import process_recorded  # lazy: start-up time
 
-        with _writing_to(out):
-            result = process_recorded(packet, out, settings)
+        progress = ConsoleProgress(console)
+        progress.start_packet(packet.name)
+        with _writing_to(out), progress.running():
+            result = process_recorded(packet, out, settings, progress=progress)
         console.print(
             f"{result.packet_id}：{status_label(result.status)}（{_counts_line(result.counts())}）→ "
             f"{out / result.packet_id / 'result.json'}",
@@ -177,19 +180,48 @@ def batch(
             raise UsageError(f"收件夹不是文件夹：{inbox}")
         settings = _settings(ruleset)
         _require_writable(out)
-        from pipeline.app.batch import inbox_needs_processing, run_batch
+        from pipeline.app.batch import inbox_needs_processing
 
         with _writing_to(out):
             if direct or not inbox_needs_processing(inbox, settings):
-                results = run_batch(inbox, out, settings)  # an unchanged re-run reuses stored results, no server
+                results = _direct_batch(inbox, out, settings)  # an unchanged re-run reuses stored results, no server
             else:
+                os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # read when prefect is imported
                 from flows.batch_flow import run_batch_flow
 
-                results = run_batch_flow(inbox, out, settings)
+                results = _flow_batch(run_batch_flow, inbox, out, settings)
         console.print(f"{_batch_line(results)} → {out / 'summary.xlsx'}，{out / 'batch.json'}", highlight=False,
                       soft_wrap=True)
 
     _run(body)
+
+
+def _direct_batch(inbox: Path, out: Path, settings: Settings):
+    from pipeline.app.batch import describe, inbox_packets, run_batch
+    from pipeline.app.driver import process_packet
+
+    progress = ConsoleProgress(console)
+
+    def processor(source: Path, out_dir: Path, packet_settings: Settings):
+        progress.start_packet(source.name)
+        return process_packet(source, out_dir, packet_settings, progress=progress)
+
+    with progress.running():
+        progress.batch(len(inbox_packets(inbox)))
+        return run_batch(inbox, out, settings, progress=lambda name, outcome: progress.packet_done(name, describe(outcome)),
+                         processor=processor)
+
+
+def _flow_batch(run_batch_flow, inbox: Path, out: Path, settings: Settings):
+    """The Prefect batch: its own logs stay at warnings (PREFECT_LOGGING_LEVEL, unless set), and
+    each packet's result is printed here, once."""
+    from pipeline.app.batch import describe
+
+    results = run_batch_flow(inbox, out, settings)
+    progress = ConsoleProgress(console)
+    for outcome in results:
+        progress.packet_done(outcome.packet_id, describe(outcome))
+    return results
 
 
 def _batch_line(outcomes) -> str:
