@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from extractors.ocr.page import page_failure
-from extractors.readers import cache, docx, image, pdf, xlsx
+from extractors.readers import cache, docx, image, legacy, pdf, xlsx
 from extractors.readers.outcome import FirstRead, PageJob, PageRead, ReadOutcome, finish_read
 from extractors.readers.unsupported import unsupported_problem
 from pipeline.core.document import FileKind, Page, ReadMethod
@@ -76,6 +76,8 @@ READERS: dict[FileKind, Reader] = {
     FileKind.IMAGE: Reader(image.read_image_frames, image.read_frame_pages),
     FileKind.DOCX: Reader(docx.read_docx),
     FileKind.XLSX: Reader(xlsx.read_xlsx),
+    FileKind.LEGACY_WORD: Reader(legacy.read_legacy),
+    FileKind.LEGACY_SHEET: Reader(legacy.read_legacy),
 }
 
 # a worker that overruns a self-bounding step is killed this much later than its limit
