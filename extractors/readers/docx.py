@@ -11,19 +11,21 @@ new page; page 1 at the start. DOCX carries no layout, so bbox is None.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
-from docx.shared import Length
-from docx.styles.style import StyleFactory
 from lxml import etree
 
 from pipeline.core.document import Block, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileUnreadable
+from extractors.readers.docx_styles import Styles, half_points
 from extractors.readers.docx_numbering import Numbering, format_number  # noqa: F401 - format_number is this reader's API
-from extractors.readers.docx_xml import MC_NS, W_NS, W_VAL, int_attr, on, w
+from extractors.readers.docx_xml import A_NS, MC_NS, R_NS, V_NS, W_NS, W_VAL, WP_NS, int_attr, on, w
+from extractors.readers.embedded import EMU_PER_POINT, Picture, picture_jobs, read_picture_jobs, text_pictures
+from extractors.readers.outcome import FirstRead, PageJob, PageRead
 from extractors.readers.outcome import ReadOutcome
 from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
 from pipeline.intake.packet import PacketMember
@@ -36,10 +38,32 @@ _WRAPPERS = {w("sdt"), w("sdtContent"), w("customXml"), w("smartTag")}
 _SKIPPED_INLINE = {w(t) for t in ("del", "moveFrom", "pPr", "rPr", "instrText", "delText", "delInstrText", "fldData", "sym",
                                    "footnoteReference", "endnoteReference", "commentReference")}
 _NO_NEW_PAGE_SECTIONS = {"continuous", "nextColumn"}
+_BLIP = f"{{{A_NS}}}blip"
+_VML_IMAGE = f"{{{V_NS}}}imagedata"
+_DRAWING_FRAMES = {f"{{{WP_NS}}}inline", f"{{{WP_NS}}}anchor"}
+
+
+def _shown_size(blip) -> tuple[float | None, float | None]:
+    """The picture's size as the document shows it (wp:extent, EMU), in points."""
+    frame = blip.getparent()
+    while frame is not None and frame.tag not in _DRAWING_FRAMES:
+        frame = frame.getparent()
+    extent = frame.find(f"{{{WP_NS}}}extent") if frame is not None else None
+    if extent is None:
+        return None, None
+    try:
+        return int(extent.get("cx")) / EMU_PER_POINT, int(extent.get("cy")) / EMU_PER_POINT
+    except (TypeError, ValueError):
+        return None, None
 
 
 def read_docx(member: PacketMember, settings) -> ReadOutcome:
-    """Read a Word document; a file that is not a valid DOCX raises FileUnreadable."""
+    """The document's own pages (body, then headers and footers); not a valid DOCX raises FileUnreadable."""
+    return read_docx_body(member, settings)[0]
+
+
+def read_docx_body(member: PacketMember, settings) -> tuple[ReadOutcome, list[Picture]]:
+    """The document's own pages and the pictures in its body, in order (not yet tested for text)."""
     problem = office_zip_problem(member.path, settings)
     if problem:
         raise FileUnreadable(member.name, problem)
@@ -51,13 +75,47 @@ def read_docx(member: PacketMember, settings) -> ReadOutcome:
     if body is None:
         raise FileUnreadable(member.name, "不是有效的 Word 文档（word/document.xml 中没有正文 w:body）")
     walk = _BodyWalk(
-        file=member.name, styles=_Styles(word), numbering=Numbering(_numbering_root(word)), section_props=_section_props(body)
+        file=member.name, styles=Styles(word), numbering=Numbering(_numbering_root(word)), section_props=_section_props(body)
     )
     walk.blocks(body)
     pages = walk.finished_pages()
-    return ReadOutcome(
-        document=SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.DOCX, pages=pages, page_count=len(pages))
-    )
+    furniture = page_furniture(word, walk, len(pages) + 1)
+    if furniture is not None:
+        pages.append(furniture)
+    pictures = _pictures(word, walk, len(pages))
+    document = SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.DOCX, pages=pages, page_count=len(pages))
+    return ReadOutcome(document=document), pictures
+
+
+def _pictures(word, walk: "_BodyWalk", pages: int) -> list[Picture]:
+    parts = word.part.rels
+    pictures = []
+    on_page: dict[int, int] = {}
+    for rel_id, page, width, height in walk.pictures:
+        rel = parts.get(rel_id)
+        if rel is None or rel.is_external:
+            continue
+        on_page[page] = on_page.get(page, 0) + 1
+        where = f"第 {min(page, pages)} 页第 {on_page[page]} 张"
+        pictures.append(Picture(rel.target_part.partname.lstrip("/"), where, width, height))
+    return pictures
+
+
+def read_docx_first(member: PacketMember, settings) -> FirstRead:
+    """The registry's first step: the document's pages, and a page job per picture that holds text."""
+    outcome, pictures = read_docx_body(member, settings)
+    chosen = text_pictures(member.path, pictures, settings)
+    document = outcome.document
+    pages = document.page_count or 0
+    outcome.document = document.model_copy(update={"page_count": pages + len(chosen)})
+    return FirstRead(outcome, picture_jobs(member, pages, chosen))
+
+
+def read_docx_pictures(job: PageJob, settings) -> list[PageRead]:
+    """The page step: the job's pictures (found again the same way) OCR'd."""
+    outcome, pictures = read_docx_body(job.member, settings)
+    chosen = text_pictures(job.member.path, pictures, settings)
+    return read_picture_jobs(job, job.member.path, outcome.document.page_count or 0, chosen, settings)
 
 
 def _section_props(body) -> list:
@@ -77,83 +135,6 @@ def _numbering_root(word) -> etree._Element | None:
     try:
         return word.part.part_related_by(RT.NUMBERING).element
     except KeyError:
-        return None
-
-
-# --------------------------------------------------------------------------- styles
-
-
-def _style_or_none(element):
-    """python-docx's style object, or None for a style whose w:type it does not know (it raises ValueError).
-
-    Such a style is treated as absent: paragraphs using it read with no style name.
-    """
-    try:
-        return StyleFactory(element)
-    except ValueError:
-        return None
-
-
-class _Styles:
-    """Paragraph style names, numbering and font sizes along the `basedOn` chain."""
-
-    def __init__(self, word) -> None:
-        self._names: dict[str | None, str | None] = {}
-        self._sizes: dict[str | None, float | None] = {}
-        self._numbering: dict[str | None, tuple[str, int | None, str] | None] = {}
-        self._by_id = {}
-        for element in word.styles.element.style_lst:
-            style = _style_or_none(element)
-            if style is not None and style.style_id:
-                self._by_id[style.style_id] = style
-        default = word.styles.element.find(f"{w('style')}[@{w('type')}='paragraph'][@{w('default')}='1']")
-        self.default_id = default.get(w("styleId")) if default is not None else None
-        size = word.styles.element.find(f"{w('docDefaults')}/{w('rPrDefault')}/{w('rPr')}/{w('sz')}")
-        self.default_size = _half_points(size)
-
-    def _chain(self, style_id: str | None):
-        style = self._by_id.get(style_id or self.default_id or "")
-        seen = set()
-        while style is not None and style.style_id not in seen:
-            seen.add(style.style_id)
-            yield style
-            base = style.element.basedOn
-            style = self._by_id.get(base.val) if base is not None else None
-
-    def name(self, style_id: str | None) -> str | None:
-        if style_id not in self._names:
-            self._names[style_id] = next((style.name for style in self._chain(style_id)), None)
-        return self._names[style_id]
-
-    def numbering(self, style_id: str | None) -> tuple[str, int | None, str] | None:
-        """(numId, ilvl if the style states it, id of the style that carries the numbering)."""
-        if style_id not in self._numbering:
-            self._numbering[style_id] = self._find_numbering(style_id)
-        return self._numbering[style_id]
-
-    def _find_numbering(self, style_id: str | None) -> tuple[str, int | None, str] | None:
-        for style in self._chain(style_id):
-            num_pr = style.element.find(f"{w('pPr')}/{w('numPr')}")
-            if num_pr is not None:
-                num_id = num_pr.find(w("numId"))
-                ilvl = num_pr.find(w("ilvl"))
-                if num_id is not None:
-                    return num_id.get(W_VAL), int_attr(ilvl, 0) if ilvl is not None else None, style.style_id
-        return None
-
-    def font_size(self, style_id: str | None) -> float | None:
-        if style_id not in self._sizes:
-            sizes = (getattr(getattr(style, "font", None), "size", None) for style in self._chain(style_id))
-            self._sizes[style_id] = next((size.pt for size in sizes if isinstance(size, Length)), self.default_size)
-        return self._sizes[style_id]
-
-
-def _half_points(sz) -> float | None:
-    if sz is None:
-        return None
-    try:
-        return int(sz.get(W_VAL)) / 2
-    except (TypeError, ValueError):
         return None
 
 
@@ -238,7 +219,7 @@ class _Origin:
 @dataclass
 class _BodyWalk:
     file: str
-    styles: _Styles
+    styles: Styles
     numbering: Numbering
     page: int = 1
     page_has_flow: bool = False
@@ -246,6 +227,15 @@ class _BodyWalk:
     section_props: list = field(default_factory=list)  # every w:sectPr of the body, in order
     section_of_page: dict[int, int] = field(default_factory=lambda: {1: 0})
     section: int = 0
+    pictures: list[tuple[str, int, float | None, float | None]] = field(default_factory=list)  # rId, page, shown size
+
+    def note_pictures(self, element) -> None:
+        """The pictures inside a top-level block, on the page the block starts on."""
+        for blip in element.iter(_BLIP, _VML_IMAGE):
+            rel_id = blip.get(f"{{{R_NS}}}embed") or blip.get(f"{{{R_NS}}}id")
+            if rel_id:
+                width, height = _shown_size(blip)
+                self.pictures.append((rel_id, self.page, width, height))
 
     def prov(self) -> Provenance:
         return Provenance(file=self.file, page=self.page, bbox=None, method=ReadMethod.DOCX)
@@ -260,14 +250,16 @@ class _BodyWalk:
 
     # -- blocks
 
-    def blocks(self, container) -> None:
+    def blocks(self, container, top: bool = True) -> None:
         for child in container:
+            if top and child.tag in (w("p"), w("tbl")):
+                self.note_pictures(child)
             if child.tag == w("p"):
                 self.paragraph(child)
             elif child.tag == w("tbl"):
                 self.table(child)
             elif child.tag in _WRAPPERS:
-                self.blocks(child)
+                self.blocks(child, top)
 
     def paragraph(self, p) -> None:
         ppr = p.find(w("pPr"))
@@ -297,7 +289,7 @@ class _BodyWalk:
                 self.new_page()
                 self.page_has_flow = True  # the rest of the paragraph sits on the new page
         for box in textboxes:
-            self.blocks(box)
+            self.blocks(box, top=False)  # its pictures were noted with the paragraph's
 
         if ppr is not None and ppr.find(w("sectPr")) is not None:
             # The section ending here is followed by the next one; *its* w:type says how it starts.
@@ -329,7 +321,7 @@ class _BodyWalk:
         return self.numbering.render(num_id, ilvl)
 
     def _font_size(self, p, style_id: str | None) -> float | None:
-        sizes = [s for s in (_half_points(sz) for sz in p.iterfind(f".//{w('r')}/{w('rPr')}/{w('sz')}")) if s]
+        sizes = [s for s in (half_points(sz) for sz in p.iterfind(f".//{w('r')}/{w('rPr')}/{w('sz')}")) if s]
         return max(sizes) if sizes else self.styles.font_size(style_id)
 
     # -- tables
@@ -437,3 +429,47 @@ class _BodyWalk:
                     width, height = _twips_to_points(size.get(w("w"))), _twips_to_points(size.get(w("h")))
             pages.append(Page(number=number, width=width, height=height, method=ReadMethod.DOCX, blocks=self.pages.get(number, [])))
         return pages
+
+
+# --------------------------------------------------------------------------- headers and footers
+
+_FURNITURE_PARTS = (("header", "页眉"), ("first_page_header", "首页页眉"), ("even_page_header", "偶数页页眉"),
+                    ("footer", "页脚"), ("first_page_footer", "首页页脚"), ("even_page_footer", "偶数页页脚"))
+_PAGE_NUMBER_ONLY = re.compile(r"^[\s\d第页共/\-—–.·]*$")
+
+
+def _furniture_lines(part_element) -> list[str]:
+    lines = []
+    for p in part_element.iter(w("p")):
+        text = "".join(t.text or "" for t in p.iter(w("t"), w("tab"))).strip()
+        if text and not _PAGE_NUMBER_ONLY.match(text):
+            lines.append(" ".join(text.split()))
+    return lines
+
+
+def page_furniture(word, walk: "_BodyWalk", page_no: int) -> Page | None:
+    """Headers and footers (each distinct line once) as a page of their own after the body, or None.
+
+    They are kept out of the body pages so that a running header never joins an item's
+    text; the page's first line says what it is, each line's style names its part.
+    """
+    seen: set[str] = set()
+    blocks: list[Block] = []
+    prov = Provenance(file=walk.file, page=page_no, bbox=None, method=ReadMethod.DOCX)
+    for section in word.sections:
+        for attribute, label in _FURNITURE_PARTS:
+            try:
+                part = getattr(section, attribute)
+                if part.is_linked_to_previous:
+                    continue
+                element = part._element  # python-docx has no public accessor for the part's XML
+            except (AttributeError, KeyError, ValueError):
+                continue
+            for text in _furniture_lines(element):
+                if text not in seen:
+                    seen.add(text)
+                    blocks.append(Line(text=text, prov=prov, style=label))
+    if not blocks:
+        return None
+    title = Line(text="〔页眉页脚〕", prov=prov, style="页眉页脚")
+    return Page(number=page_no, method=ReadMethod.DOCX, blocks=[title, *blocks])

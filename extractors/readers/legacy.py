@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Iterator
 
 from extractors.readers import docx, xlsx
-from extractors.readers.outcome import FirstRead, ReadOutcome
+from extractors.readers.embedded import ocr_picture, text_pictures, workbook_pictures
+from extractors.readers.outcome import FirstRead, ReadOutcome, finish_read
 from pipeline.core.document import FileKind
 from pipeline.core.errors import FileUnreadable
 from pipeline.core.filetypes import RTF_MAGIC
@@ -107,5 +108,12 @@ def read_legacy(member: PacketMember, settings) -> FirstRead | ReadOutcome:
     with converted(member, settings) as path:
         as_family = replace(member, path=path, kind=family)
         if family is FileKind.DOCX:
-            return docx.read_docx(as_family, settings)
-        return xlsx.read_xlsx(as_family, settings)
+            outcome, pictures = docx.read_docx_body(as_family, settings)
+        else:
+            outcome, pictures = xlsx.read_xlsx(as_family, settings), workbook_pictures(path)
+        # the converted file lives only here: its pictures are OCR'd in this step, under the file's limit
+        chosen = text_pictures(path, pictures, settings)
+        pages = outcome.document.page_count or 0
+        outcome.document = outcome.document.model_copy(update={"page_count": pages + len(chosen)})
+        reads = [ocr_picture(path, member.name, pages + k, picture, settings) for k, picture in enumerate(chosen, start=1)]
+    return finish_read(FirstRead(outcome), reads)
