@@ -32,13 +32,14 @@ def process(packet: Path, out: Path, data_dir: Path, **overrides) -> dict:
     return json.loads((out / result.packet_id / "result.json").read_text(encoding="utf-8"))
 
 
-_EXT = re.compile(r"\.(docx|xlsx|doc|xls|wps|et|rtf|ofd|pdf|png|jpg)\b")
+_EXT = re.compile(r"\.(docx|xlsx|doc|xls|wps|et|rtf|ofd|pdf|png|jpg|bin)\b")
 
 
 def comparable(result: dict) -> dict:
     """What must be equal whatever format carried the content: indicator values, lists, findings.
 
-    File extensions are dropped from names (a converted file keeps its own name, which
+    List evidence boxes are left out (compare them with a tolerance where it matters);
+    file extensions are dropped from names (a converted file keeps its own name, which
     differs from the original's only there).
     """
     def names(value):
@@ -46,7 +47,8 @@ def comparable(result: dict) -> dict:
 
     def strip(value):
         if isinstance(value, dict):
-            return {k: (names(v) if k == "file" else strip(v)) for k, v in value.items()}
+            # positions are compared apart, within a tolerance (OFD stores millimetres to 0.001)
+            return {k: (names(v) if k == "file" else strip(v)) for k, v in value.items() if k != "bbox"}
         if isinstance(value, list):
             return [strip(v) for v in value]
         return value
