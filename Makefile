@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CLI := $(VENV)/bin/cluster-intake
 DEBIAN_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-wqy-microhei \
-	fonts-arphic-uming poppler-utils qpdf chromium postgresql libreoffice-calc-nogui
+	fonts-arphic-uming poppler-utils qpdf chromium postgresql \
+	libreoffice-writer-nogui libreoffice-calc-nogui
 export OMP_THREAD_LIMIT := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME := $(CURDIR)/data/prefect

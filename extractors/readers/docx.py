@@ -11,43 +11,59 @@ new page; page 1 at the start. DOCX carries no layout, so bbox is None.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-import cn2an
 import docx
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.exceptions import PackageNotFoundError
-from docx.shared import Length
-from docx.styles.style import StyleFactory
 from lxml import etree
 
 from pipeline.core.document import Block, Cell, FileKind, Line, Page, Provenance, ReadMethod, SourceDocument, Table
 from pipeline.core.errors import FileUnreadable
+from extractors.readers.docx_styles import Styles, half_points
+from extractors.readers.docx_numbering import Numbering, format_number  # noqa: F401 - format_number is this reader's API
+from extractors.readers.docx_xml import A_NS, MC_NS, R_NS, V_NS, W_NS, W_VAL, WP_NS, int_attr, on, w
+from extractors.readers.embedded import EMU_PER_POINT, Picture, picture_jobs, read_picture_jobs, text_pictures
+from extractors.readers.outcome import FirstRead, PageJob, PageRead
 from extractors.readers.outcome import ReadOutcome
 from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
 from pipeline.intake.packet import PacketMember
 
 
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-
-
-def _w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
-
-
-W_VAL = _w("val")
-TXBX = _w("txbxContent")
+TXBX = w("txbxContent")
+MAX_TABLE_COLUMNS = 256  # Word allows 63; a huge gridSpan/gridBefore would otherwise fill billions of slots
 _PAGE_BREAK = object()  # token: an explicit page break inside a paragraph
-_WRAPPERS = {_w("sdt"), _w("sdtContent"), _w("customXml"), _w("smartTag")}
-_SKIPPED_INLINE = {_w(t) for t in ("del", "moveFrom", "pPr", "rPr", "instrText", "delText", "delInstrText", "fldData", "sym",
+_WRAPPERS = {w("sdt"), w("sdtContent"), w("customXml"), w("smartTag")}
+_SKIPPED_INLINE = {w(t) for t in ("del", "moveFrom", "pPr", "rPr", "instrText", "delText", "delInstrText", "fldData", "sym",
                                    "footnoteReference", "endnoteReference", "commentReference")}
 _NO_NEW_PAGE_SECTIONS = {"continuous", "nextColumn"}
-_FALSE_VALUES = {"0", "false", "off"}
+_BLIP = f"{{{A_NS}}}blip"
+_VML_IMAGE = f"{{{V_NS}}}imagedata"
+_DRAWING_FRAMES = {f"{{{WP_NS}}}inline", f"{{{WP_NS}}}anchor"}
+
+
+def _shown_size(blip) -> tuple[float | None, float | None]:
+    """The picture's size as the document shows it (wp:extent, EMU), in points."""
+    frame = blip.getparent()
+    while frame is not None and frame.tag not in _DRAWING_FRAMES:
+        frame = frame.getparent()
+    extent = frame.find(f"{{{WP_NS}}}extent") if frame is not None else None
+    if extent is None:
+        return None, None
+    try:
+        return int(extent.get("cx")) / EMU_PER_POINT, int(extent.get("cy")) / EMU_PER_POINT
+    except (TypeError, ValueError):
+        return None, None
 
 
 def read_docx(member: PacketMember, settings) -> ReadOutcome:
-    """Read a Word document; a file that is not a valid DOCX raises FileUnreadable."""
+    """The document's own pages (body, then headers and footers); not a valid DOCX raises FileUnreadable."""
+    return read_docx_body(member, settings)[0]
+
+
+def read_docx_body(member: PacketMember, settings) -> tuple[ReadOutcome, list[Picture]]:
+    """The document's own pages and the pictures in its body, in order (not yet tested for text)."""
     problem = office_zip_problem(member.path, settings)
     if problem:
         raise FileUnreadable(member.name, problem)
@@ -59,19 +75,53 @@ def read_docx(member: PacketMember, settings) -> ReadOutcome:
     if body is None:
         raise FileUnreadable(member.name, "不是有效的 Word 文档（word/document.xml 中没有正文 w:body）")
     walk = _BodyWalk(
-        file=member.name, styles=_Styles(word), numbering=_Numbering(_numbering_root(word)), section_props=_section_props(body)
+        file=member.name, styles=Styles(word), numbering=Numbering(_numbering_root(word)), section_props=_section_props(body)
     )
     walk.blocks(body)
     pages = walk.finished_pages()
-    return ReadOutcome(
-        document=SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.DOCX, pages=pages, page_count=len(pages))
-    )
+    furniture = page_furniture(word, walk, len(pages) + 1)
+    if furniture is not None:
+        pages.append(furniture)
+    pictures = _pictures(word, walk, len(pages))
+    document = SourceDocument(name=member.name, sha256=member.sha256, kind=FileKind.DOCX, pages=pages, page_count=len(pages))
+    return ReadOutcome(document=document), pictures
+
+
+def _pictures(word, walk: "_BodyWalk", pages: int) -> list[Picture]:
+    parts = word.part.rels
+    pictures = []
+    on_page: dict[int, int] = {}
+    for rel_id, page, width, height in walk.pictures:
+        rel = parts.get(rel_id)
+        if rel is None or rel.is_external:
+            continue
+        on_page[page] = on_page.get(page, 0) + 1
+        where = f"第 {min(page, pages)} 页第 {on_page[page]} 张"
+        pictures.append(Picture(rel.target_part.partname.lstrip("/"), where, width, height))
+    return pictures
+
+
+def read_docx_first(member: PacketMember, settings) -> FirstRead:
+    """The registry's first step: the document's pages, and a page job per picture that holds text."""
+    outcome, pictures = read_docx_body(member, settings)
+    chosen = text_pictures(member.path, pictures, settings)
+    document = outcome.document
+    pages = document.page_count or 0
+    outcome.document = document.model_copy(update={"page_count": pages + len(chosen)})
+    return FirstRead(outcome, picture_jobs(member, pages, chosen))
+
+
+def read_docx_pictures(job: PageJob, settings) -> list[PageRead]:
+    """The page step: the job's pictures (found again the same way) OCR'd."""
+    outcome, pictures = read_docx_body(job.member, settings)
+    chosen = text_pictures(job.member.path, pictures, settings)
+    return read_picture_jobs(job, job.member.path, outcome.document.page_count or 0, chosen, settings)
 
 
 def _section_props(body) -> list:
     """Section properties in order: those closing sections inside the body, then the final one."""
-    sections = [s for s in body.iter(_w("sectPr")) if s.getparent().tag == _w("pPr") and s.getparent().getparent().tag == _w("p")]
-    final = body.find(_w("sectPr"))
+    sections = [s for s in body.iter(w("sectPr")) if s.getparent().tag == w("pPr") and s.getparent().getparent().tag == w("p")]
+    final = body.find(w("sectPr"))
     return sections + ([final] if final is not None else [])
 
 
@@ -79,9 +129,6 @@ def _one_line(error: BaseException) -> str:
     return (" ".join(str(error).split()) or type(error).__name__)[:160]
 
 
-def _on(element) -> bool:
-    """A WordprocessingML toggle: present and not switched off."""
-    return element is not None and element.get(W_VAL, "true").lower() not in _FALSE_VALUES
 
 
 def _numbering_root(word) -> etree._Element | None:
@@ -89,231 +136,6 @@ def _numbering_root(word) -> etree._Element | None:
         return word.part.part_related_by(RT.NUMBERING).element
     except KeyError:
         return None
-
-
-# --------------------------------------------------------------------------- styles
-
-
-def _style_or_none(element):
-    """python-docx's style object, or None for a style whose w:type it does not know (it raises ValueError).
-
-    Such a style is treated as absent: paragraphs using it read with no style name.
-    """
-    try:
-        return StyleFactory(element)
-    except ValueError:
-        return None
-
-
-class _Styles:
-    """Paragraph style names, numbering and font sizes along the `basedOn` chain."""
-
-    def __init__(self, word) -> None:
-        self._names: dict[str | None, str | None] = {}
-        self._sizes: dict[str | None, float | None] = {}
-        self._numbering: dict[str | None, tuple[str, int | None, str] | None] = {}
-        self._by_id = {}
-        for element in word.styles.element.style_lst:
-            style = _style_or_none(element)
-            if style is not None and style.style_id:
-                self._by_id[style.style_id] = style
-        default = word.styles.element.find(f"{_w('style')}[@{_w('type')}='paragraph'][@{_w('default')}='1']")
-        self.default_id = default.get(_w("styleId")) if default is not None else None
-        size = word.styles.element.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}/{_w('sz')}")
-        self.default_size = _half_points(size)
-
-    def _chain(self, style_id: str | None):
-        style = self._by_id.get(style_id or self.default_id or "")
-        seen = set()
-        while style is not None and style.style_id not in seen:
-            seen.add(style.style_id)
-            yield style
-            base = style.element.basedOn
-            style = self._by_id.get(base.val) if base is not None else None
-
-    def name(self, style_id: str | None) -> str | None:
-        if style_id not in self._names:
-            self._names[style_id] = next((style.name for style in self._chain(style_id)), None)
-        return self._names[style_id]
-
-    def numbering(self, style_id: str | None) -> tuple[str, int | None, str] | None:
-        """(numId, ilvl if the style states it, id of the style that carries the numbering)."""
-        if style_id not in self._numbering:
-            self._numbering[style_id] = self._find_numbering(style_id)
-        return self._numbering[style_id]
-
-    def _find_numbering(self, style_id: str | None) -> tuple[str, int | None, str] | None:
-        for style in self._chain(style_id):
-            num_pr = style.element.find(f"{_w('pPr')}/{_w('numPr')}")
-            if num_pr is not None:
-                num_id = num_pr.find(_w("numId"))
-                ilvl = num_pr.find(_w("ilvl"))
-                if num_id is not None:
-                    return num_id.get(W_VAL), _int_attr(ilvl, 0) if ilvl is not None else None, style.style_id
-        return None
-
-    def font_size(self, style_id: str | None) -> float | None:
-        if style_id not in self._sizes:
-            sizes = (getattr(getattr(style, "font", None), "size", None) for style in self._chain(style_id))
-            self._sizes[style_id] = next((size.pt for size in sizes if isinstance(size, Length)), self.default_size)
-        return self._sizes[style_id]
-
-
-def _half_points(sz) -> float | None:
-    if sz is None:
-        return None
-    try:
-        return int(sz.get(W_VAL)) / 2
-    except (TypeError, ValueError):
-        return None
-
-
-# --------------------------------------------------------------------------- numbering
-
-_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
-_DIZHI = "子丑寅卯辰巳午未申酉戌亥"
-_ROMAN = ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"),
-          (9, "IX"), (5, "V"), (4, "IV"), (1, "I"))
-
-
-def _roman(n: int) -> str:
-    out = []
-    for value, letters in _ROMAN:
-        while n >= value:
-            out.append(letters)
-            n -= value
-    return "".join(out)
-
-
-MAX_WORD_COUNTER = 32767  # Word's largest list start value; beyond it (hostile input) digits are drawn
-MAX_TABLE_COLUMNS = 256  # Word allows 63; a huge gridSpan/gridBefore would otherwise fill billions of slots
-
-
-def format_number(n: int, fmt: str) -> str:
-    """One counter as Word draws it for a `w:numFmt` value."""
-    if n <= 0 or n > MAX_WORD_COUNTER:
-        return str(n)
-    if fmt in ("chineseCounting", "chineseCountingThousand", "taiwaneseCounting", "taiwaneseCountingThousand", "japaneseCounting"):
-        return cn2an.an2cn(n)
-    if fmt in ("chineseLegalSimplified", "ideographLegalTraditional"):
-        return cn2an.an2cn(n, "up")
-    if fmt in ("ideographDigital", "taiwaneseDigital", "japaneseDigitalTenThousand"):
-        return "".join("〇一二三四五六七八九"[int(d)] for d in str(n))
-    if fmt == "ideographTraditional":
-        return _TIANGAN[(n - 1) % 10]
-    if fmt == "ideographZodiac":
-        return _DIZHI[(n - 1) % 12]
-    if fmt in ("decimalEnclosedCircle", "decimalEnclosedCircleChinese", "ideographEnclosedCircle") and n <= 20:
-        return chr(0x2460 + n - 1)
-    if fmt == "decimalEnclosedFullstop" and n <= 20:
-        return chr(0x2488 + n - 1)
-    if fmt == "decimalEnclosedParen" and n <= 20:
-        return chr(0x2474 + n - 1)
-    if fmt in ("decimalFullWidth", "decimalFullWidth2"):
-        return "".join(chr(0xFF10 + int(d)) for d in str(n))
-    if fmt == "decimalZero":
-        return f"{n:02d}"
-    if fmt in ("upperRoman", "lowerRoman"):
-        roman = _roman(n)
-        return roman if fmt == "upperRoman" else roman.lower()
-    if fmt in ("upperLetter", "lowerLetter"):
-        letter = chr(ord("A") + (n - 1) % 26) * ((n - 1) // 26 + 1)
-        return letter if fmt == "upperLetter" else letter.lower()
-    return str(n)
-
-
-@dataclass
-class _Level:
-    start: int = 1
-    fmt: str = "decimal"
-    text: str = "%1."
-    legal: bool = False
-
-
-def _parse_level(lvl, base: _Level | None = None) -> _Level:
-    level = _Level(**vars(base)) if base else _Level()
-    start = lvl.find(_w("start"))
-    if start is not None and start.get(W_VAL, "").lstrip("-").isdigit():
-        level.start = int(start.get(W_VAL))
-    fmt = lvl.find(_w("numFmt"))
-    if fmt is not None:
-        level.fmt = fmt.get(W_VAL, "decimal")
-    text = lvl.find(_w("lvlText"))
-    if text is not None:
-        level.text = text.get(W_VAL, "")
-    level.legal = _on(lvl.find(_w("isLgl")))
-    return level
-
-
-class _Numbering:
-    """Renders list numbers ("1." / "一、" / "（一）") from numbering.xml as Word counts them."""
-
-    def __init__(self, root) -> None:
-        self._abstract: dict[str, dict[int, _Level]] = {}
-        self._nums: dict[str, tuple[str, dict[int, _Level], dict[int, int]]] = {}
-        self._counters: dict[str, dict[int, int]] = {}
-        self._style_levels: dict[str, dict[str, int]] = {}  # abstract id → paragraph style id → level
-        if root is None:
-            return
-        for abstract in root.findall(_w("abstractNum")):
-            abstract_id = abstract.get(_w("abstractNumId"))
-            levels = {}
-            for lvl in abstract.findall(_w("lvl")):
-                ilvl = _int_attr_named(lvl, _w("ilvl"))
-                levels[ilvl] = _parse_level(lvl)
-                linked_style = lvl.find(_w("pStyle"))
-                if linked_style is not None:
-                    self._style_levels.setdefault(abstract_id, {})[linked_style.get(W_VAL)] = ilvl
-            self._abstract[abstract_id] = levels
-        for num in root.findall(_w("num")):
-            abstract_ref = num.find(_w("abstractNumId"))
-            if abstract_ref is None:
-                continue
-            abstract_id = abstract_ref.get(W_VAL)
-            base_levels = self._abstract.get(abstract_id, {})
-            overrides: dict[int, _Level] = {}
-            starts: dict[int, int] = {}
-            for override in num.findall(_w("lvlOverride")):
-                ilvl = _int_attr_named(override, _w("ilvl"))
-                lvl = override.find(_w("lvl"))
-                if lvl is not None:
-                    overrides[ilvl] = _parse_level(lvl, base_levels.get(ilvl))
-                start = override.find(_w("startOverride"))
-                if start is not None and start.get(W_VAL, "").isdigit():
-                    starts[ilvl] = int(start.get(W_VAL))
-            self._nums[num.get(_w("numId"))] = (abstract_id, overrides, starts)
-
-    def level_for_style(self, num_id: str | None, style_id: str | None) -> int:
-        if num_id not in self._nums or style_id is None:
-            return 0
-        return self._style_levels.get(self._nums[num_id][0], {}).get(style_id, 0)
-
-    def render(self, num_id: str | None, ilvl: int) -> str | None:
-        if not num_id or num_id == "0" or num_id not in self._nums:
-            return None
-        abstract_id, overrides, starts = self._nums[num_id]
-        levels = {**self._abstract.get(abstract_id, {}), **overrides}
-        # Lists that restart numbering (an override) count on their own; others share the abstract list.
-        counter_key = f"num:{num_id}" if (overrides or starts) else f"abstract:{abstract_id}"
-        counters = self._counters.setdefault(counter_key, {})
-        level = levels.get(ilvl, _Level())
-        first = starts.get(ilvl, level.start)
-        counters[ilvl] = counters[ilvl] + 1 if ilvl in counters else first
-        for deeper in [k for k in counters if k > ilvl]:
-            del counters[deeper]
-        if level.fmt == "none":
-            return None
-        if level.fmt == "bullet":
-            return "".join("•" if 0xE000 <= ord(ch) <= 0xF8FF else ch for ch in level.text) or "•"
-        text = level.text
-        for n in range(9, 0, -1):
-            placeholder = f"%{n}"
-            if placeholder in text:
-                lvl = levels.get(n - 1, _Level())
-                value = counters.get(n - 1, starts.get(n - 1, lvl.start))
-                fmt = "decimal" if level.legal and lvl.fmt != "none" else lvl.fmt
-                text = text.replace(placeholder, format_number(value, fmt))
-        return text or None
 
 
 # --------------------------------------------------------------------------- body walk
@@ -337,20 +159,20 @@ def _inline_tokens(element, tokens: list, textboxes: list) -> None:
         tag = child.tag
         if not isinstance(tag, str):
             continue  # comments, processing instructions
-        if tag == _w("t"):
+        if tag == w("t"):
             tokens.append(child.text or "")
-        elif tag in (_w("tab"), _w("ptab")):
+        elif tag in (w("tab"), w("ptab")):
             tokens.append("\t")
-        elif tag == _w("br"):
-            kind = child.get(_w("type"), "textWrapping")
+        elif tag == w("br"):
+            kind = child.get(w("type"), "textWrapping")
             tokens.append(_PAGE_BREAK if kind == "page" else "\n")
-        elif tag == _w("cr"):
+        elif tag == w("cr"):
             tokens.append("\n")
-        elif tag == _w("noBreakHyphen"):
+        elif tag == w("noBreakHyphen"):
             tokens.append("-")
         elif tag in _SKIPPED_INLINE:
             continue
-        elif tag in (_w("drawing"), _w("pict"), _w("object")):
+        elif tag in (w("drawing"), w("pict"), w("object")):
             textboxes.extend(_top_textboxes(child))
         elif tag == f"{{{MC_NS}}}AlternateContent":
             branch = child.find(f"{{{MC_NS}}}Choice")
@@ -365,7 +187,7 @@ def _inline_tokens(element, tokens: list, textboxes: list) -> None:
 def _children(element, local: str):
     """Children with tag `local`, looking through content controls and custom XML wrappers."""
     for child in element:
-        if child.tag == _w(local):
+        if child.tag == w(local):
             yield child
         elif child.tag in _WRAPPERS:
             yield from _children(child, local)
@@ -382,20 +204,8 @@ def _twips_to_points(value: str | None) -> float | None:
     return twips / 20
 
 
-def _int_attr_named(element, attribute: str, default: int = 0) -> int:
-    try:
-        return int(element.get(attribute, default))
-    except ValueError:
-        return default
 
 
-def _int_attr(element, default: int) -> int:
-    if element is None:
-        return default
-    try:
-        return int(element.get(W_VAL, default))
-    except ValueError:
-        return default
 
 
 @dataclass
@@ -409,14 +219,23 @@ class _Origin:
 @dataclass
 class _BodyWalk:
     file: str
-    styles: _Styles
-    numbering: _Numbering
+    styles: Styles
+    numbering: Numbering
     page: int = 1
     page_has_flow: bool = False
     pages: dict[int, list[Block]] = field(default_factory=dict)
     section_props: list = field(default_factory=list)  # every w:sectPr of the body, in order
     section_of_page: dict[int, int] = field(default_factory=lambda: {1: 0})
     section: int = 0
+    pictures: list[tuple[str, int, float | None, float | None]] = field(default_factory=list)  # rId, page, shown size
+
+    def note_pictures(self, element) -> None:
+        """The pictures inside a top-level block, on the page the block starts on."""
+        for blip in element.iter(_BLIP, _VML_IMAGE):
+            rel_id = blip.get(f"{{{R_NS}}}embed") or blip.get(f"{{{R_NS}}}id")
+            if rel_id:
+                width, height = _shown_size(blip)
+                self.pictures.append((rel_id, self.page, width, height))
 
     def prov(self) -> Provenance:
         return Provenance(file=self.file, page=self.page, bbox=None, method=ReadMethod.DOCX)
@@ -431,20 +250,22 @@ class _BodyWalk:
 
     # -- blocks
 
-    def blocks(self, container) -> None:
+    def blocks(self, container, top: bool = True) -> None:
         for child in container:
-            if child.tag == _w("p"):
+            if top and child.tag in (w("p"), w("tbl")):
+                self.note_pictures(child)
+            if child.tag == w("p"):
                 self.paragraph(child)
-            elif child.tag == _w("tbl"):
+            elif child.tag == w("tbl"):
                 self.table(child)
             elif child.tag in _WRAPPERS:
-                self.blocks(child)
+                self.blocks(child, top)
 
     def paragraph(self, p) -> None:
-        ppr = p.find(_w("pPr"))
-        style_el = ppr.find(_w("pStyle")) if ppr is not None else None
+        ppr = p.find(w("pPr"))
+        style_el = ppr.find(w("pStyle")) if ppr is not None else None
         style_id = style_el.get(W_VAL) if style_el is not None else None
-        if ppr is not None and _on(ppr.find(_w("pageBreakBefore"))) and self.page_has_flow:
+        if ppr is not None and on(ppr.find(w("pageBreakBefore"))) and self.page_has_flow:
             self.new_page()
         self.page_has_flow = True
 
@@ -468,13 +289,13 @@ class _BodyWalk:
                 self.new_page()
                 self.page_has_flow = True  # the rest of the paragraph sits on the new page
         for box in textboxes:
-            self.blocks(box)
+            self.blocks(box, top=False)  # its pictures were noted with the paragraph's
 
-        if ppr is not None and ppr.find(_w("sectPr")) is not None:
+        if ppr is not None and ppr.find(w("sectPr")) is not None:
             # The section ending here is followed by the next one; *its* w:type says how it starts.
             self.section += 1
             following = self.section_props[self.section] if self.section < len(self.section_props) else None
-            kind = following.find(_w("type")) if following is not None else None
+            kind = following.find(w("type")) if following is not None else None
             if kind is None or kind.get(W_VAL, "nextPage") not in _NO_NEW_PAGE_SECTIONS:
                 self.new_page()
 
@@ -484,15 +305,15 @@ class _BodyWalk:
         A style-linked multilevel list (headings numbered 一、/（一）) names the level by
         the style (`w:lvl/w:pStyle`), not by `w:ilvl`.
         """
-        num_pr = ppr.find(_w("numPr")) if ppr is not None else None
-        own_id = num_pr.find(_w("numId")) if num_pr is not None else None
-        own_level = num_pr.find(_w("ilvl")) if num_pr is not None else None
+        num_pr = ppr.find(w("numPr")) if ppr is not None else None
+        own_id = num_pr.find(w("numId")) if num_pr is not None else None
+        own_level = num_pr.find(w("ilvl")) if num_pr is not None else None
         from_style = self.styles.numbering(style_id)
         if own_id is None and from_style is None:
             return None
         num_id = own_id.get(W_VAL) if own_id is not None else from_style[0]
         if own_level is not None:
-            ilvl = _int_attr(own_level, 0)
+            ilvl = int_attr(own_level, 0)
         elif from_style is not None and from_style[1] is not None:
             ilvl = from_style[1]
         else:
@@ -500,7 +321,7 @@ class _BodyWalk:
         return self.numbering.render(num_id, ilvl)
 
     def _font_size(self, p, style_id: str | None) -> float | None:
-        sizes = [s for s in (_half_points(sz) for sz in p.iterfind(f".//{_w('r')}/{_w('rPr')}/{_w('sz')}")) if s]
+        sizes = [s for s in (half_points(sz) for sz in p.iterfind(f".//{w('r')}/{w('rPr')}/{w('sz')}")) if s]
         return max(sizes) if sizes else self.styles.font_size(style_id)
 
     # -- tables
@@ -510,9 +331,9 @@ class _BodyWalk:
         parts: list[str] = []
         breaks = 0
         for child in container:
-            if child.tag == _w("p"):
-                ppr = child.find(_w("pPr"))
-                style_el = ppr.find(_w("pStyle")) if ppr is not None else None
+            if child.tag == w("p"):
+                ppr = child.find(w("pPr"))
+                style_el = ppr.find(w("pStyle")) if ppr is not None else None
                 number = self._number(ppr, style_el.get(W_VAL) if style_el is not None else None)
                 tokens: list = []
                 textboxes: list = []
@@ -526,7 +347,7 @@ class _BodyWalk:
                     breaks += box_breaks
                     if box_text:
                         parts.append(box_text)
-            elif child.tag == _w("tbl"):
+            elif child.tag == w("tbl"):
                 for row in _children(child, "tr"):
                     texts = []
                     for tc in _children(row, "tc"):
@@ -549,14 +370,14 @@ class _BodyWalk:
         breaks = 0
         rows = list(_children(tbl, "tr"))
         for r, tr in enumerate(rows):
-            trpr = tr.find(_w("trPr"))
-            col = _int_attr(trpr.find(_w("gridBefore")), 0) if trpr is not None else 0
+            trpr = tr.find(w("trPr"))
+            col = int_attr(trpr.find(w("gridBefore")), 0) if trpr is not None else 0
             col = min(max(0, col), MAX_TABLE_COLUMNS - 1)
             for tc in _children(tr, "tc"):
-                tcpr = tc.find(_w("tcPr"))
-                span = max(1, _int_attr(tcpr.find(_w("gridSpan")), 1)) if tcpr is not None else 1
+                tcpr = tc.find(w("tcPr"))
+                span = max(1, int_attr(tcpr.find(w("gridSpan")), 1)) if tcpr is not None else 1
                 span = max(1, min(span, MAX_TABLE_COLUMNS - col))
-                vmerge = tcpr.find(_w("vMerge")) if tcpr is not None else None
+                vmerge = tcpr.find(w("vMerge")) if tcpr is not None else None
                 above = slots.get((r - 1, col))
                 if vmerge is not None and vmerge.get(W_VAL, "continue") == "continue" and above is not None:
                     origin = above
@@ -603,8 +424,52 @@ class _BodyWalk:
             width = height = None
             index = self.section_of_page.get(number, 0)
             if sections:
-                size = sections[min(index, len(sections) - 1)].find(_w("pgSz"))
+                size = sections[min(index, len(sections) - 1)].find(w("pgSz"))
                 if size is not None:
-                    width, height = _twips_to_points(size.get(_w("w"))), _twips_to_points(size.get(_w("h")))
+                    width, height = _twips_to_points(size.get(w("w"))), _twips_to_points(size.get(w("h")))
             pages.append(Page(number=number, width=width, height=height, method=ReadMethod.DOCX, blocks=self.pages.get(number, [])))
         return pages
+
+
+# --------------------------------------------------------------------------- headers and footers
+
+_FURNITURE_PARTS = (("header", "页眉"), ("first_page_header", "首页页眉"), ("even_page_header", "偶数页页眉"),
+                    ("footer", "页脚"), ("first_page_footer", "首页页脚"), ("even_page_footer", "偶数页页脚"))
+_PAGE_NUMBER_ONLY = re.compile(r"^[\s\d第页共/\-—–.·]*$")
+
+
+def _furniture_lines(part_element) -> list[str]:
+    lines = []
+    for p in part_element.iter(w("p")):
+        text = "".join(t.text or "" for t in p.iter(w("t"), w("tab"))).strip()
+        if text and not _PAGE_NUMBER_ONLY.match(text):
+            lines.append(" ".join(text.split()))
+    return lines
+
+
+def page_furniture(word, walk: "_BodyWalk", page_no: int) -> Page | None:
+    """Headers and footers (each distinct line once) as a page of their own after the body, or None.
+
+    They are kept out of the body pages so that a running header never joins an item's
+    text; the page's first line says what it is, each line's style names its part.
+    """
+    seen: set[str] = set()
+    blocks: list[Block] = []
+    prov = Provenance(file=walk.file, page=page_no, bbox=None, method=ReadMethod.DOCX)
+    for section in word.sections:
+        for attribute, label in _FURNITURE_PARTS:
+            try:
+                part = getattr(section, attribute)
+                if part.is_linked_to_previous:
+                    continue
+                element = part._element  # python-docx has no public accessor for the part's XML
+            except (AttributeError, KeyError, ValueError):
+                continue
+            for text in _furniture_lines(element):
+                if text not in seen:
+                    seen.add(text)
+                    blocks.append(Line(text=text, prov=prov, style=label))
+    if not blocks:
+        return None
+    title = Line(text="〔页眉页脚〕", prov=prov, style="页眉页脚")
+    return Page(number=page_no, method=ReadMethod.DOCX, blocks=[title, *blocks])

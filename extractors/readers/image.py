@@ -14,6 +14,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from extractors.ocr.page import ocr_image, page_failure
+from extractors.readers.photo import flatten_photographed_page
 from extractors.readers.outcome import FirstRead, PageJob, PageRead, ReadOutcome
 from pipeline.core.document import FileKind, Page, ReadMethod, SourceDocument
 from pipeline.core.errors import FileUnreadable
@@ -63,7 +64,7 @@ def _open(path: Path, file_name: str) -> Image.Image:
 
 
 def _upright_gray(frame: Image.Image) -> Image.Image:
-    """The frame as a viewer shows it (EXIF orientation applied), grey on white."""
+    """The frame as a viewer shows it (EXIF orientation applied), grey on white, a photographed page flattened."""
     frame = ImageOps.exif_transpose(frame)
     if frame.mode in ("RGBA", "LA", "PA") or (frame.mode == "P" and "transparency" in frame.info):
         rgba = frame.convert("RGBA")
@@ -73,7 +74,7 @@ def _upright_gray(frame: Image.Image) -> Image.Image:
         values = np.asarray(frame, dtype=np.float64)
         top = float(values.max()) or 1.0
         frame = Image.fromarray(np.clip(values * (255.0 / top), 0, 255).astype(np.uint8))
-    return frame.convert("L")
+    return flatten_photographed_page(frame.convert("L"))
 
 
 # Pillow raises SyntaxError for a broken PNG chunk or an unknown TIFF layout met while decoding,

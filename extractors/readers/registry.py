@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from extractors.ocr.page import page_failure
-from extractors.readers import cache, docx, image, pdf, xlsx
+from extractors.readers import cache, docx, image, legacy, ofd, pdf, sheets
 from extractors.readers.outcome import FirstRead, PageJob, PageRead, ReadOutcome, finish_read
 from extractors.readers.unsupported import unsupported_problem
 from pipeline.core.document import FileKind, Page, ReadMethod
@@ -74,8 +74,11 @@ def _source_digest(paths: tuple[Path, ...]) -> str:
 READERS: dict[FileKind, Reader] = {
     FileKind.PDF: Reader(pdf.read_text_layer, pdf.read_ocr_pages, bounds_itself=True),
     FileKind.IMAGE: Reader(image.read_image_frames, image.read_frame_pages),
-    FileKind.DOCX: Reader(docx.read_docx),
-    FileKind.XLSX: Reader(xlsx.read_xlsx),
+    FileKind.DOCX: Reader(docx.read_docx_first, docx.read_docx_pictures),
+    FileKind.XLSX: Reader(sheets.read_workbook_first, sheets.read_workbook_pictures),
+    FileKind.OFD: Reader(ofd.read_ofd, ofd.read_ofd_pages),
+    FileKind.LEGACY_WORD: Reader(legacy.read_legacy),
+    FileKind.LEGACY_SHEET: Reader(legacy.read_legacy),
 }
 
 # a worker that overruns a self-bounding step is killed this much later than its limit

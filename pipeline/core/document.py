@@ -20,12 +20,18 @@ class FileKind(str, Enum):
     DOCX = "docx"
     IMAGE = "image"
     XLSX = "xlsx"
+    OFD = "ofd"  # GB/T 33190 fixed-layout document
     OTHER = "other"
     ZIP = "zip"  # never reported: a ZIP is unpacked into its members
+    LEGACY_WORD = "legacy-word"  # .doc/.wps/.rtf: converted to DOCX, reported as "docx"
+    LEGACY_SHEET = "legacy-sheet"  # .xls/.et: converted to XLSX, reported as "xlsx"
 
     @property
     def contract_kind(self) -> str:
-        return "other" if self is FileKind.ZIP else self.value
+        return _CONTRACT_KINDS.get(self, self.value)
+
+
+_CONTRACT_KINDS = {FileKind.ZIP: "other", FileKind.LEGACY_WORD: "docx", FileKind.LEGACY_SHEET: "xlsx"}
 
 
 class ReadMethod(str, Enum):

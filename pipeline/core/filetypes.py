@@ -14,6 +14,8 @@ from pipeline.core.document import FileKind
 
 MAGIC_WINDOW = 1024  # `%PDF` may follow a little junk within the first KB
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+RTF_MAGIC = b"{\\rtf"
+OLE2_SCAN_BYTES = 16 * 1024 * 1024  # OLE2 directory sectors are looked for in this much of the file
 ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 RATIO_CHECK_FLOOR = 1024 * 1024  # small entries compress well legitimately; test the ratio above 1 MiB
 _CHUNK = 1024 * 1024
@@ -49,8 +51,10 @@ def zip_kind(path: Path) -> FileKind | None:
         return FileKind.DOCX
     if "xl/workbook.xml" in names:
         return FileKind.XLSX
+    if "OFD.xml" in names:
+        return FileKind.OFD
     if any(marker in names for marker in _DOCUMENT_CONTAINER_MARKERS):
-        return FileKind.OTHER  # pptx, xlsb, odt, ofd, jar, epub: documents, never unpacked
+        return FileKind.OTHER  # pptx, xlsb, odt, jar, epub: documents, never unpacked
     return FileKind.ZIP
 
 
@@ -76,7 +80,42 @@ def detect_kind(path: Path) -> FileKind:
         return FileKind.PDF
     if _is_image_head(head):
         return FileKind.IMAGE
-    return FileKind.OTHER  # OLE2 (.doc/.xls, encrypted Office), RAR, text, ...
+    if head.startswith(OLE2_MAGIC):
+        return ole2_kind(path)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(RTF_MAGIC):
+        return FileKind.LEGACY_WORD
+    return FileKind.OTHER  # encrypted Office, RAR, text, ...
+
+
+def _ole2_stream_names(path: Path) -> bytes:
+    """The bytes where an OLE2 file's directory may lie: the whole file up to a bound, else its ends."""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        if size <= OLE2_SCAN_BYTES:
+            return handle.read()
+        head = handle.read(OLE2_SCAN_BYTES // 2)
+        handle.seek(size - OLE2_SCAN_BYTES // 2)
+        return head + handle.read()
+
+
+def ole2_kind(path: Path) -> FileKind:
+    """A Word 97-2003 / WPS document or an Excel 97-2003 / WPS ET workbook, by its stream names.
+
+    An encrypted OOXML file (an OLE2 holding `EncryptedPackage`) and other OLE2 files
+    (.ppt, .msg) are OTHER: the registry reports them as encrypted or unsupported.
+    """
+    data = _ole2_stream_names(path)
+    if _utf16(b"EncryptedPackage") in data:
+        return FileKind.OTHER
+    if _utf16(b"WordDocument") in data:
+        return FileKind.LEGACY_WORD
+    if _utf16(b"Workbook\x00") in data or _utf16(b"Book\x00") in data:
+        return FileKind.LEGACY_SHEET
+    return FileKind.OTHER
+
+
+def _utf16(name: bytes) -> bytes:
+    return name.decode("ascii").encode("utf-16-le")
 
 
 def office_zip_problem(path: Path, settings) -> str | None:
