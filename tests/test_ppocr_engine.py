@@ -89,3 +89,15 @@ def test_characters_the_tiny_dictionary_lacks_are_read_by_the_small_model() -> N
     with_reread = _stripped("".join(w.text for w in PpOcrEngine().recognize(image, DPI)))
     assert not set(text) & set(without)
     assert Levenshtein.distance(with_reread, f"公司{text}有限") <= 2, with_reread
+
+
+def test_evidence_drawn_from_an_ocr_line_carries_its_confidence(scanned_cover) -> None:
+    from pipeline.core.result import Evidence
+
+    image, file_name, _ = scanned_cover
+    page, _ = ocr_image(image, file_name, 1, Settings(), dpi=DPI, engine=engine_for(Settings()))
+    line = next(b for b in page.blocks if b.kind == "line")
+    evidence = Evidence.from_prov(line.prov, line.text)
+    assert evidence.confidence is not None and 0 <= evidence.confidence <= 100
+    assert evidence.confidence == line.prov.confidence
+    assert "confidence" in evidence.model_dump()

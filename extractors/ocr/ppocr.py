@@ -47,6 +47,7 @@ DETECTOR_DPI = 137.0
 _DETECTOR_NO_LIMIT = 100_000
 MIN_LINE_SCORE = 0.5  # mean character confidence below this: noise, not text
 REREAD_BELOW = 0.6  # lowest character confidence that sends a line to the small model
+REREAD_COUNT = [0]  # lines this process sent to the small model (benchmarks/ppocr_bench.py reads it)
 
 
 def _package_dir(name: str) -> Path | None:
@@ -215,6 +216,7 @@ def read_lines(models: _Models, image: Image.Image, dpi: float, reread_below: fl
     if reread_below > 0:
         weak = [i for i, line in enumerate(lines) if line.text.strip() and line.min_char < reread_below]
         if weak:
+            REREAD_COUNT[0] += len(weak)
             again = _recognize(models.small_rec(), [crops[i] for i in weak])
             for i, (text, score, low) in zip(weak, again):
                 if text.strip() and low > lines[i].min_char:
