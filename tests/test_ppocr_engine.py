@@ -1,0 +1,103 @@
+"""PP-OCRv6 on OpenVINO behind the OCR seam: real models (from the installed wheels) on generated pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from rapidfuzz.distance import Levenshtein
+
+from extractors.ocr.engines import engine_for
+from extractors.ocr.page import ocr_image
+from extractors.ocr.ppocr import PpOcrEngine, small_models, tiny_models
+from extractors.readers.pdf import render_pdf_page
+from pipeline.core.document import ReadMethod
+from pipeline.core.settings import Settings
+from sample_docs.generate import generate_packet
+
+DPI = 300
+FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+
+
+@pytest.fixture(scope="module")
+def scanned_cover(tmp_path_factory) -> tuple[Image.Image, str, str]:
+    """Page 1 of a generated scanned packet (a 200-dpi JPEG scan), rendered as the PDF reader renders it."""
+    folder = tmp_path_factory.mktemp("scanned")
+    truth = generate_packet("scanned", folder, seed=5)
+    (file_name, texts), = truth["page_text"].items()
+    image = render_pdf_page(Path(folder) / "packets" / file_name, file_name, 1, DPI, None)
+    return image, file_name, texts["1"]
+
+
+def _stripped(text: str) -> str:
+    return "".join(text.split())
+
+
+def _line_image(text: str, size: int = 50) -> Image.Image:
+    image = Image.new("L", (120 + size * len(text), 4 * size), 255)
+    ImageDraw.Draw(image).text((60, size), text, font=ImageFont.truetype(FONT, size), fill=0)
+    return image
+
+
+def test_it_is_the_default_engine_and_its_models_come_from_the_installed_wheels() -> None:
+    assert Settings().ocr_engine == "ppocr"
+    assert isinstance(engine_for(Settings()), PpOcrEngine)
+    assert tiny_models().missing() == [] and small_models().missing() == []
+    assert tiny_models().det.stat().st_size < 3_000_000 and tiny_models().rec.stat().st_size < 6_000_000
+
+
+def test_reads_a_generated_scanned_page_through_ocr_image(scanned_cover) -> None:
+    image, file_name, reference = scanned_cover
+    page, findings = ocr_image(image, file_name, 1, Settings(), dpi=DPI, engine=engine_for(Settings()))
+
+    read = _stripped(page.text())
+    error_rate = Levenshtein.distance(read, _stripped(reference)) / len(_stripped(reference))
+    assert error_rate < 0.02, f"CER {error_rate:.1%}: {page.text()!r}"
+    assert findings == []
+    assert page.method is ReadMethod.OCR
+    assert page.ocr_confidence is not None and 80 <= page.ocr_confidence <= 100
+    for line in page.blocks:
+        x0, top, x1, bottom = line.prov.bbox
+        assert 0 <= x0 < x1 <= page.width and 0 <= top < bottom <= page.height, line
+        assert 0 <= line.prov.confidence <= 100
+        assert line.prov.method is ReadMethod.OCR
+
+
+def test_words_have_pixel_boxes_of_the_full_page_and_confidence_in_range(scanned_cover) -> None:
+    image, _, _ = scanned_cover
+    words = PpOcrEngine().recognize(image, DPI)
+    assert len(words) >= 5
+    assert max(w.box[3] for w in words) > image.height / 2, "boxes are in the full page's pixels, not the detector's"
+    for word in words:
+        x0, top, x1, bottom = word.box
+        assert 0 <= x0 < x1 <= image.width and 0 <= top < bottom <= image.height, word
+        assert 0 <= word.confidence <= 100
+        assert word.text.strip() == word.text != ""
+
+
+def test_a_blank_page_gives_no_words() -> None:
+    assert PpOcrEngine().recognize(Image.new("L", (800, 1100), 255), DPI) == []
+
+
+def test_characters_the_tiny_dictionary_lacks_are_read_by_the_small_model() -> None:
+    text = "毖恫刽豢硷耪檄诌"
+    tiny_dictionary = set(tiny_models().rec_dict.read_text(encoding="utf-8").split())
+    assert not set(text) & tiny_dictionary
+    image = _line_image(f"公司{text}有限")
+    without = _stripped("".join(w.text for w in PpOcrEngine(reread_below=0).recognize(image, DPI)))
+    with_reread = _stripped("".join(w.text for w in PpOcrEngine().recognize(image, DPI)))
+    assert not set(text) & set(without)
+    assert Levenshtein.distance(with_reread, f"公司{text}有限") <= 2, with_reread
+
+
+def test_evidence_drawn_from_an_ocr_line_carries_its_confidence(scanned_cover) -> None:
+    from pipeline.core.result import Evidence
+
+    image, file_name, _ = scanned_cover
+    page, _ = ocr_image(image, file_name, 1, Settings(), dpi=DPI, engine=engine_for(Settings()))
+    line = next(b for b in page.blocks if b.kind == "line")
+    evidence = Evidence.from_prov(line.prov, line.text)
+    assert evidence.confidence is not None and 0 <= evidence.confidence <= 100
+    assert evidence.confidence == line.prov.confidence
+    assert "confidence" in evidence.model_dump()
