@@ -258,7 +258,10 @@ def splits_columns(grid: TableGrid, share: float = 0.5) -> bool:
     """Do the rules divide most rows into cells? A frame around a zebra or borderless
     table, with shading edges read as rules, gives full-width "cells" that each hold
     several rows of columns: read cell by cell they run the columns together. Such a
-    box is no grid; its words' geometry gives the rows and columns instead."""
+    box is no grid; its words' geometry gives the rows and columns instead. Nor is a
+    frame of one row (a box with a column rule round a borderless table): a table has rows."""
+    if grid.n_rows < 2:
+        return False
     divided = sum(
         1 for r in range(grid.n_rows) if len({grid.slot_owner[(r, c)] for c in range(grid.n_cols)}) >= 2
     )
@@ -325,7 +328,7 @@ def find_tables(gray: Image.Image, dpi: float) -> RulingScan:
         return RulingScan([], None)
     tables = [grid for grid in ruled if splits_columns(grid)]
     rules_small = np.zeros_like(ink)
-    for table in tables:  # a frame's rules stay: erased, its shading edges turn into white streaks through words
+    for table in tables:  # a frame's rules stay: erased along shading edges, they cut white streaks through its words
         x0, y0, x1, y1 = (int(round(v)) for v in table.box)
         pad = round(tolerance)
         window = (slice(max(0, y0 - pad), y1 + pad + 1), slice(max(0, x0 - pad), x1 + pad + 1))
