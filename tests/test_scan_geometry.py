@@ -139,3 +139,18 @@ def test_page_fed_the_wrong_way_is_turned_before_it_is_read(settings, degrees):
     text = re.sub(r"\s", "", _text(page))
     assert "家具制造" in text and "工业设计中心" in text, text
     assert not is_gibberish(text.splitlines())
+
+
+def test_a_page_of_characters_that_make_no_words_feeds_nothing(settings):
+    """Upright or turned, it reads as characters in disorder: said, not passed on as names or codes."""
+    font = ImageFont.truetype(FONT, 34)
+    image = Image.new("L", (1400, 500), 255)
+    draw = ImageDraw.Draw(image)
+    chars = "".join(PROSE).replace("，", "").replace("。", "")
+    jumbled = "".join(chars[(i * 37) % len(chars)] for i in range(len(chars)))
+    for index in range(3):
+        draw.text((80, 100 + 90 * index), jumbled[index * 26:(index + 1) * 26], font=font, fill=0)
+    page, findings = ocr_image(_scanned(image), "扫描件.pdf", 3, settings, dpi=DPI)
+    assert [f.code.value for f in findings] == ["OCR_LOW_CONFIDENCE"]
+    assert "不成词句" in findings[0].message
+    assert page.blocks == []
