@@ -75,6 +75,27 @@ def zebra_table(shade: int = 150) -> Image.Image:
     return _scanned(page)
 
 
+def three_line_table() -> Image.Image:
+    """A three-line table (rules above and below the header and under the last row, none
+    between rows or columns), then a borderless label/value form under it."""
+    font = ImageFont.truetype(FONT, 30)
+    page = Image.new("L", (1500, 1200), 255)
+    draw = ImageDraw.Draw(page)
+    xs = [120, 240, 760, 1000]
+    draw.line([(100, 100), (1300, 100)], fill=0, width=4)
+    for x, title in zip(xs, ("序号", "项目", "单位", "数值")):
+        draw.text((x, 115), title, font=font, fill=0)
+    draw.line([(100, 170), (1300, 170)], fill=0, width=2)
+    for index, row in enumerate(ROWS):
+        for x, text in zip(xs, row):
+            draw.text((x, 190 + 70 * index), text, font=font, fill=0)
+    draw.line([(100, 190 + 70 * len(ROWS)), (1300, 190 + 70 * len(ROWS))], fill=0, width=4)
+    for index, (label, value) in enumerate((("运营管理机构", "南康区家具产业促进中心"), ("成立时间", "2016年3月"))):
+        draw.text((120, 760 + 80 * index), label, font=font, fill=0)
+        draw.text((600, 760 + 80 * index), value, font=font, fill=0)
+    return _scanned(page)
+
+
 def prose_page() -> Image.Image:
     font = ImageFont.truetype(FONT, 34)
     page = Image.new("L", (1400, 600), 255)
@@ -130,6 +151,19 @@ def test_zebra_table_rows_and_columns_come_from_the_words(settings, shade):
         assert row is not None, (label, lines)
         found += row.split("\t")[-1].strip() == value
     assert found >= len(ROWS) - 1, lines  # one OCR slip allowed ("96.3" read as "9633")
+
+
+def test_three_line_table_and_borderless_form_keep_their_rows(settings):
+    page, findings = ocr_image(three_line_table(), "扫描件.pdf", 1, settings, dpi=DPI)
+    lines = [b.text for b in page.blocks if not isinstance(b, Table)]
+    found = 0
+    for number, label, unit, value in ROWS:
+        row = next((line for line in lines if fuzz.partial_ratio(label, line) >= 70), None)
+        assert row is not None, (label, lines)
+        found += row.split("\t")[-1].strip() == value
+    assert found >= len(ROWS) - 1, lines
+    form = next(line for line in lines if "成立时间" in line)
+    assert re.sub(r"\s", "", form.split("\t")[-1]) == "2016年3月", form
 
 
 @pytest.mark.parametrize("degrees", [180, 90])
