@@ -188,3 +188,40 @@ def test_a_page_of_characters_that_make_no_words_feeds_nothing(settings):
     assert [f.code.value for f in findings] == ["OCR_LOW_CONFIDENCE"]
     assert "不成词句" in findings[0].message
     assert page.blocks == []
+
+
+def stamped_statement(tone: int = 120) -> Image.Image:
+    """A signature line and date with a round seal (ring, star, arc of characters) over both."""
+    font = ImageFont.truetype(FONT, 32)
+    small = ImageFont.truetype(FONT, 24)
+    page = Image.new("L", (1400, 800), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((100, 120), "经实地核查，该集群申报材料真实有效。", font=font, fill=0)
+    draw.text((620, 380), "某某市工业和信息化局（盖章）", font=font, fill=0)
+    draw.text((760, 460), "2023年6月18日", font=font, fill=0)
+    seal = Image.new("L", page.size, 255)
+    ink = ImageDraw.Draw(seal)
+    cx, cy, r = 930, 440, 160
+    ink.ellipse([cx - r, cy - r, cx + r, cy + r], outline=0, width=9)
+    ink.regular_polygon((cx, cy, 40), 5, fill=0)
+    for index, char in enumerate("某某市工业和信息化局"):
+        angle = np.pi * (1.15 + 0.7 * index / 9)
+        ink.text((cx + 0.75 * r * np.cos(angle) - 12, cy + 0.75 * r * np.sin(angle) - 12), char, font=small, fill=0)
+    seal_ink = np.asarray(seal) < 128
+    pixels = np.asarray(page).astype(np.float32)
+    pixels = np.where(seal_ink, pixels * tone / 255, pixels)  # ink over ink stays dark
+    return _scanned(Image.fromarray(pixels.astype(np.uint8)))
+
+
+def test_a_seal_is_found_by_its_shape_and_only_where_there_is_one():
+    from extractors.ocr.seal import find_seals
+
+    seals = find_seals(stamped_statement(), DPI)
+    assert len(seals) == 1 and abs(seals[0].x - 930) < 25 and abs(seals[0].radius - 160) < 25
+    assert find_seals(zebra_table(), DPI) == [] and find_seals(prose_page(), DPI) == []
+
+
+def test_the_words_under_a_seal_are_read(settings):
+    page, findings = ocr_image(stamped_statement(), "核查说明.jpg", 1, settings, dpi=DPI)
+    text = re.sub(r"\s", "", _text(page))
+    assert "盖章" in text and "2023年6月18日" in text, text

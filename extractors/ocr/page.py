@@ -29,6 +29,7 @@ from extractors.ocr.geometry import Turn, box_to_original, estimate_skew, level,
 from extractors.ocr.grid import TableGrid, blank_tables, erase_rules, find_tables, whiten_paper
 from extractors.ocr.layout import PlacedWord, cell_text, enclosing, group_rows, join_words, mean_confidence
 from extractors.ocr.orientation import line_texts, looks_wrong, vertical_line_share
+from extractors.ocr.seal import lift_seals
 from extractors.ocr.shading import flatten_shading
 from extractors.ocr.plausibility import is_gibberish, reads_wrong
 from pipeline.core.document import Block, Cell, Line, Page, Provenance, ReadMethod, Table
@@ -73,7 +74,9 @@ class _Prepared:
 
 
 def _prepare_around(image: Image.Image, turns: list[Turn], dpi: float) -> _Prepared:
-    flat = flatten_shading(image, dpi)  # shaded rows look like ink to the rules and to the engine
+    # a seal's ink garbles the signature and date under it; shaded rows look like ink
+    # to the rules and to the engine
+    flat = flatten_shading(lift_seals(image, dpi), dpi)
     rulings = find_tables(flat, dpi)
     erased = erase_rules(flat, rulings)
     around = whiten_paper(blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02)))
