@@ -225,3 +225,35 @@ def test_the_words_under_a_seal_are_read(settings):
     page, findings = ocr_image(stamped_statement(), "核查说明.jpg", 1, settings, dpi=DPI)
     text = re.sub(r"\s", "", _text(page))
     assert "盖章" in text and "2023年6月18日" in text, text
+
+
+def test_rows_missing_their_rules_come_back_from_the_ink():
+    """Column rules, a frame and a rule under the first row, no others, one wrapped cell: a row per
+    record, the wrap kept in its row."""
+    from extractors.ocr.rows import refine_rows
+
+    font = ImageFont.truetype(FONT, 30)
+    page = Image.new("L", (1500, 1000), 255)
+    draw = ImageDraw.Draw(page)
+    xs, top, pitch = [100, 220, 800, 1300], 100, 90
+    records = [("1", "授权发明专利", "208"), ("2", "研发投入强度", "3.6"), ("3", "从业人员", "15230"),
+               ("4", "规上工业企业", "41")]
+    bottom = top + pitch * (len(records) + 1)
+    draw.rectangle([xs[0], top, xs[-1], bottom], outline=0, width=3)
+    for x in xs[1:-1]:
+        draw.line([(x, top), (x, bottom)], fill=0, width=3)
+    draw.line([(xs[0], top + pitch), (xs[-1], top + pitch)], fill=0, width=3)
+    for index, record in enumerate(records):
+        y = top + 20 + pitch * index
+        for x, text in zip(xs, record):
+            draw.text((x + 20, y + 12), text, font=font, fill=0)
+    draw.text((xs[1] + 20, top + 20 + pitch * len(records)), "合计", font=font, fill=0)
+    draw.text((xs[2] + 20, top + 20 + pitch * len(records)), "一个折行的", font=font, fill=0)
+    draw.text((xs[2] + 20, top + 60 + pitch * len(records)), "单元格", font=font, fill=0)
+    image = _scanned(page)
+    grids = find_tables(image, DPI).tables
+    assert len(grids) == 1 and grids[0].n_rows == 2
+    refined = refine_rows(grids[0], image, DPI)
+    assert refined.n_rows == len(records) + 1 and refined.n_cols == 3
+    last = refined.ys[-2]
+    assert top + pitch * len(records) - 20 < last < top + 20 + pitch * len(records)  # the wrap stays in its row

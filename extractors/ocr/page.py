@@ -29,6 +29,7 @@ from extractors.ocr.geometry import Turn, box_to_original, estimate_skew, level,
 from extractors.ocr.grid import TableGrid, blank_tables, erase_rules, find_tables, whiten_paper
 from extractors.ocr.layout import PlacedWord, cell_text, enclosing, group_rows, join_words, mean_confidence
 from extractors.ocr.orientation import line_texts, looks_wrong, vertical_line_share
+from extractors.ocr.rows import refine_rows
 from extractors.ocr.seal import lift_seals
 from extractors.ocr.shading import flatten_shading
 from extractors.ocr.plausibility import is_gibberish, reads_wrong
@@ -79,9 +80,10 @@ def _prepare_around(image: Image.Image, turns: list[Turn], dpi: float) -> _Prepa
     flat = flatten_shading(lift_seals(image, dpi), dpi)
     rulings = find_tables(flat, dpi)
     erased = erase_rules(flat, rulings)
-    around = whiten_paper(blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02)))
+    tables = [refine_rows(grid, erased, dpi) for grid in rulings.tables]  # rows the rules left out
+    around = whiten_paper(blank_tables(erased, tables, pad=max(2.0, dpi * 0.02)))
     cleaned, has_leaders = remove_leader_dots(around, dpi)
-    return _Prepared(image, turns, rulings.tables, erased, cleaned, has_leaders)
+    return _Prepared(image, turns, tables, erased, cleaned, has_leaders)
 
 
 def _around_from_words(prepared: _Prepared, words: list[OcrWord], dpi: float, engine: OcrEngine,
