@@ -28,8 +28,8 @@ class Seal:
     tone: int  # the seal ink's grey
 
 
-def _ring_tone(pixels: np.ndarray, x: float, y: float, r: float, ink_below: int) -> tuple[float, int]:
-    """Share of the circle's perimeter with ink near it, and the median grey of that ink."""
+def _ring_tone(pixels: np.ndarray, x: float, y: float, r: float, ink_below: int) -> tuple[float, int, int]:
+    """Share of the circle's perimeter with ink near it, the median grey of that ink and its spread (IQR)."""
     angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
     hits, tones = 0, []
     height, width = pixels.shape
@@ -42,7 +42,10 @@ def _ring_tone(pixels: np.ndarray, x: float, y: float, r: float, ink_below: int)
         if samples and min(samples) < ink_below:
             hits += 1
             tones.append(min(samples))
-    return hits / len(angles), int(np.median(tones)) if tones else 255
+    if not tones:
+        return 0.0, 255, 255
+    q1, median, q3 = np.percentile(tones, [25, 50, 75])
+    return hits / len(angles), int(median), int(q3 - q1)
 
 
 def find_seals(gray: Image.Image, dpi: float) -> list[Seal]:
@@ -62,9 +65,11 @@ def find_seals(gray: Image.Image, dpi: float) -> list[Seal]:
     sample = full[::2, ::2]
     text_tone = int(np.percentile(sample[sample < paper - 60], 10)) if (sample < paper - 60).any() else 0
     seals: list[Seal] = []
-    for x, y, r in circles[0][:4]:
-        share, tone = _ring_tone(full, x * factor, y * factor, r * factor, paper - 40)
-        if share >= 0.75 and tone >= text_tone + 50:
+    for x, y, r in circles[0][:8]:
+        # a ring crossing lines of text also meets ink most of the way round, but in the
+        # text's tone; a seal's ring is one lighter tone all round
+        share, tone, spread = _ring_tone(full, x * factor, y * factor, r * factor, paper - 25)
+        if share >= 0.85 and tone >= text_tone + 60 and spread <= 45:
             seals.append(Seal(float(x * factor), float(y * factor), float(r * factor), tone))
     return seals
 
