@@ -254,6 +254,20 @@ def build_grid(horizontal: Sequence[RuleSegment], vertical: Sequence[RuleSegment
     return TableGrid(xs, ys, cells, slot_owner)
 
 
+def splits_columns(grid: TableGrid, share: float = 0.5) -> bool:
+    """Do the rules divide most rows into cells? A frame around a zebra or borderless
+    table, with shading edges read as rules, gives full-width "cells" that each hold
+    several rows of columns: read cell by cell they run the columns together. Such a
+    box is no grid; its words' geometry gives the rows and columns instead. Nor is a
+    frame of one row (a box with a column rule round a borderless table): a table has rows."""
+    if grid.n_rows < 2:
+        return False
+    divided = sum(
+        1 for r in range(grid.n_rows) if len({grid.slot_owner[(r, c)] for c in range(grid.n_cols)}) >= 2
+    )
+    return divided >= share * grid.n_rows
+
+
 def group_tables(
     horizontal: Sequence[RuleSegment], vertical: Sequence[RuleSegment], tolerance: float, min_width: float = 0.0
 ) -> list[TableGrid]:
@@ -309,11 +323,12 @@ def find_tables(gray: Image.Image, dpi: float) -> RulingScan:
     vertical_mask = long_run_mask(ink.T, half)  # transposed: rows are the page's columns
     horizontal = rule_segments(horizontal_mask, min_length, round(tolerance), thickness)
     vertical = rule_segments(vertical_mask, min_length, round(tolerance), thickness)
-    tables = group_tables(horizontal, vertical, tolerance, min_width=work_dpi * 1.0)  # an inch
-    if not tables:
+    ruled = group_tables(horizontal, vertical, tolerance, min_width=work_dpi * 1.0)  # an inch
+    if not ruled:
         return RulingScan([], None)
+    tables = [grid for grid in ruled if splits_columns(grid)]
     rules_small = np.zeros_like(ink)
-    for table in tables:
+    for table in tables:  # a frame's rules stay: erased along shading edges, they cut white streaks through its words
         x0, y0, x1, y1 = (int(round(v)) for v in table.box)
         pad = round(tolerance)
         window = (slice(max(0, y0 - pad), y1 + pad + 1), slice(max(0, x0 - pad), x1 + pad + 1))

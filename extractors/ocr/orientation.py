@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Hashable, Sequence
 
 from extractors.ocr.engine import OcrWord
+from extractors.ocr.plausibility import reads_wrong
 from pipeline.core.text import count_cjk_ideographs
 
 def vertical_line_share(words: Sequence[OcrWord]) -> float:
@@ -27,9 +28,18 @@ def vertical_line_share(words: Sequence[OcrWord]) -> float:
     return vertical / total if total else 0.0
 
 
+def line_texts(words: Sequence[OcrWord]) -> list[str]:
+    """The engine's lines as texts (words in the order given), for judging whether they read as language."""
+    units: dict[Hashable, list[str]] = {}
+    for index, word in enumerate(words):
+        units.setdefault(word.line_key if word.line_key is not None else ("word", index), []).append(word.text)
+    return ["".join(parts) for parts in units.values()]
+
+
 def looks_wrong(words: Sequence[OcrWord], settings) -> bool:
     """Worth asking for the orientation: low confidence, lines running top-to-bottom,
-    or no Chinese where Chinese is expected."""
+    no Chinese where Chinese is expected, or Chinese characters that make no words
+    (a page upside down reads as confident gibberish)."""
     mean = sum(w.confidence for w in words) / len(words) if words else None
     if mean is None:
         return False  # a blank page: nothing to turn
@@ -40,4 +50,5 @@ def looks_wrong(words: Sequence[OcrWord], settings) -> bool:
         mean < settings.ocr_confidence_floor
         or vertical_line_share(words) > 0.3
         or (expects_chinese and cjk_share < 0.3)
+        or (expects_chinese and reads_wrong(line_texts(words)))
     )

@@ -28,7 +28,11 @@ from extractors.ocr.engines import engine_for
 from extractors.ocr.geometry import Turn, box_to_original, estimate_skew, level, turn
 from extractors.ocr.grid import TableGrid, blank_tables, erase_rules, find_tables, whiten_paper
 from extractors.ocr.layout import PlacedWord, cell_text, enclosing, group_rows, join_words, mean_confidence
-from extractors.ocr.orientation import looks_wrong, vertical_line_share
+from extractors.ocr.orientation import line_texts, looks_wrong, vertical_line_share
+from extractors.ocr.rows import refine_rows
+from extractors.ocr.seal import lift_seals
+from extractors.ocr.shading import flatten_shading
+from extractors.ocr.plausibility import is_gibberish, reads_wrong
 from pipeline.core.document import Block, Cell, Line, Page, Provenance, ReadMethod, Table
 from pipeline.core.result import Evidence, Finding, FindingCode, Severity
 
@@ -71,11 +75,15 @@ class _Prepared:
 
 
 def _prepare_around(image: Image.Image, turns: list[Turn], dpi: float) -> _Prepared:
-    rulings = find_tables(image, dpi)
-    erased = erase_rules(image, rulings)
-    around = whiten_paper(blank_tables(erased, rulings.tables, pad=max(2.0, dpi * 0.02)))
+    # a seal's ink garbles the signature and date under it; shaded rows look like ink
+    # to the rules and to the engine
+    flat = flatten_shading(lift_seals(image, dpi), dpi)
+    rulings = find_tables(flat, dpi)
+    erased = erase_rules(flat, rulings)
+    tables = [refine_rows(grid, erased, dpi) for grid in rulings.tables]  # rows the rules left out
+    around = whiten_paper(blank_tables(erased, tables, pad=max(2.0, dpi * 0.02)))
     cleaned, has_leaders = remove_leader_dots(around, dpi)
-    return _Prepared(image, turns, rulings.tables, erased, cleaned, has_leaders)
+    return _Prepared(image, turns, tables, erased, cleaned, has_leaders)
 
 
 def _around_from_words(prepared: _Prepared, words: list[OcrWord], dpi: float, engine: OcrEngine,
@@ -124,21 +132,36 @@ def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, de
         (max(1, round(image.width * osd_scale)), max(1, round(image.height * osd_scale))), Image.Resampling.LANCZOS
     )
     rotation = engine.detect_rotation(osd_image, dpi * osd_scale, remaining(deadline))
-    if not rotation:
-        return _read_cells_of(first, dpi, engine, deadline)
-    upright, step = turn(image, rotation)
-    upright_turns = turns + [step]
-    skew = estimate_skew(upright)
-    if abs(skew) >= 0.2:
-        upright, step = turn(upright, skew)
-        upright_turns.append(step)
-    second = _read_around_tables(upright, upright_turns, dpi, engine, deadline)
-    return _read_cells_of(max((first, second), key=_preference), dpi, engine, deadline)
+    best: _Pass = first
+    for degrees in _turns_to_try(rotation, first.words):
+        upright, step = turn(image, degrees)
+        upright_turns = turns + [step]
+        skew = estimate_skew(upright)
+        if abs(skew) >= 0.2:
+            upright, step = turn(upright, skew)
+            upright_turns.append(step)
+        second = _read_around_tables(upright, upright_turns, dpi, engine, deadline)
+        best = max((best, second), key=_preference)
+        if rotation or not looks_wrong(best.words, settings):
+            break
+    return _read_cells_of(best, dpi, engine, deadline)
 
 
-def _preference(ocr_pass: _Pass) -> tuple[bool, float]:
-    """Lines that run across the page first (a page read on its side can score high), then the score."""
-    return (vertical_line_share(ocr_pass.words) <= 0.3, ocr_pass.score)
+def _turns_to_try(rotation: int | None, words: Sequence[OcrWord]) -> list[int]:
+    """The engine's verdict when it has one; else the turns that could explain what was read:
+    lines running top-to-bottom come from a page on its side, horizontal gibberish from one
+    upside down (any engine: not every engine can say a page's orientation)."""
+    if rotation:
+        return [rotation]
+    if vertical_line_share(words) > 0.3:
+        return [90, 270]
+    return [180] if reads_wrong(line_texts(words)) else []
+
+
+def _preference(ocr_pass: _Pass) -> tuple[bool, bool, float]:
+    """Lines that run across the page first (a page read on its side can score high), then
+    text that makes words (upside down reads confidently too), then the score."""
+    return (vertical_line_share(ocr_pass.words) <= 0.3, not reads_wrong(line_texts(ocr_pass.words)), ocr_pass.score)
 
 
 def _points_box(upright_box: PixelBox, ocr_pass: _Pass, size: tuple[int, int], dpi: float) -> tuple[float, ...]:
@@ -220,6 +243,18 @@ def page_failure(file_name: str, page_no: int, reason: str) -> Finding:
     )
 
 
+def _gibberish_finding(file_name: str, page_no: int) -> Finding:
+    return Finding(
+        code=FindingCode.OCR_LOW_CONFIDENCE,
+        severity=Severity.WARNING,
+        message=(
+            f"文件“{file_name}”第{page_no}页的识别文字不成词句（页面方向或扫描质量可能有问题），"
+            "该页内容未用于核查，请人工核对。"
+        ),
+        evidence=[Evidence.for_file(file_name, "识别文字不成词句", page=page_no)],
+    )
+
+
 def ocr_image(
     image: Image.Image,
     file_name: str,
@@ -243,10 +278,15 @@ def ocr_image(
         return page, [page_failure(file_name, page_no, reason)]
     except OcrError as e:
         return page, [page_failure(file_name, page_no, f"文字识别失败（{e}）")]
+    findings: list[Finding] = []
+    if "chi" in settings.ocr_lang and is_gibberish(line_texts(ocr_pass.words)):
+        # turned every way it could be, the page still makes no words: nothing read from it
+        # may feed a list or a figure (names of gibberish, codes of 19 characters)
+        findings.append(_gibberish_finding(file_name, page_no))
+        ocr_pass = _Pass(ocr_pass.image, ocr_pass.turns, [], [])
     page.blocks = _blocks_from_pass(ocr_pass, size, dpi, file_name, page_no)
     mean = ocr_pass.mean_confidence
     page.ocr_confidence = round(mean, 1) if mean is not None else None
-    findings: list[Finding] = []
     if mean is not None and mean < settings.ocr_confidence_floor:
         findings.append(
             Finding(
