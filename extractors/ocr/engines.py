@@ -14,14 +14,14 @@ EngineFactory = Callable[[object], OcrEngine]
 def _rapidocr_engine(settings) -> OcrEngine:
     # imported on demand, for start-up time and memory: its ONNX models cost ~100 MB
     # that a Tesseract run should not pay
-    from extractors.ocr.rapidocr import RapidOcrEngine
+    from extractors.ocr.rapidocr import RapidOcrEngine  # lazy: the engine's runtime loads only when it is chosen
 
     return RapidOcrEngine.from_settings(settings)
 
 
 def _ppocr_engine(settings) -> OcrEngine:
     # imported on demand: OpenVINO and its models cost start-up time a Tesseract run should not pay
-    from extractors.ocr.ppocr import PpOcrEngine
+    from extractors.ocr.ppocr import PpOcrEngine  # lazy: the engine's runtime loads only when it is chosen
 
     return PpOcrEngine.from_settings(settings)
 

@@ -62,7 +62,7 @@ def _fail(message: str) -> None:
 def _settings(ruleset: Optional[str]) -> Settings:
     settings = Settings()
     if ruleset:
-        from pipeline.rounds.ruleset import available_rulesets
+        from pipeline.rounds.ruleset import available_rulesets  # lazy: start-up time (each command loads only what it runs)
 
         if ruleset not in available_rulesets():
             raise UsageError(f"未知的审查规则版本 {ruleset!r}；可用：{'、'.join(available_rulesets())}")
@@ -76,7 +76,7 @@ def _require_path(path: Path, what: str) -> None:
 
 
 def _require_packet(path: Path) -> None:
-    from pipeline.app.batch import not_a_packet
+    from pipeline.app.batch import not_a_packet  # lazy: start-up time (each command loads only what it runs)
 
     _require_path(path, "申报材料")
     reason = not_a_packet(path)
@@ -180,14 +180,14 @@ def batch(
             raise UsageError(f"收件夹不是文件夹：{inbox}")
         settings = _settings(ruleset)
         _require_writable(out)
-        from pipeline.app.batch import inbox_needs_processing
+        from pipeline.app.batch import inbox_needs_processing  # lazy: start-up time (each command loads only what it runs)
 
         with _writing_to(out):
             if direct or not inbox_needs_processing(inbox, settings):
                 results = _direct_batch(inbox, out, settings)  # an unchanged re-run reuses stored results, no server
             else:
                 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")  # read when prefect is imported
-                from flows.batch_flow import run_batch_flow
+                from flows.batch_flow import run_batch_flow  # lazy: start-up time (each command loads only what it runs)
 
                 results = _flow_batch(run_batch_flow, inbox, out, settings)
         console.print(f"{_batch_line(results)} → {out / 'summary.xlsx'}，{out / 'batch.json'}", highlight=False,
@@ -197,8 +197,8 @@ def batch(
 
 
 def _direct_batch(inbox: Path, out: Path, settings: Settings):
-    from pipeline.app.batch import describe, inbox_packets, run_batch
-    from pipeline.app.driver import process_packet
+    from pipeline.app.batch import describe, inbox_packets, run_batch  # lazy: start-up time (each command loads only what it runs)
+    from pipeline.app.driver import process_packet  # lazy: start-up time (each command loads only what it runs)
 
     progress = ConsoleProgress(console)
 
@@ -215,7 +215,7 @@ def _direct_batch(inbox: Path, out: Path, settings: Settings):
 def _flow_batch(run_batch_flow, inbox: Path, out: Path, settings: Settings):
     """The Prefect batch: its own logs stay at warnings (PREFECT_LOGGING_LEVEL, unless set), and
     each packet's result is printed here, once."""
-    from pipeline.app.batch import describe
+    from pipeline.app.batch import describe  # lazy: start-up time (each command loads only what it runs)
 
     results = run_batch_flow(inbox, out, settings)
     progress = ConsoleProgress(console)
@@ -225,7 +225,7 @@ def _flow_batch(run_batch_flow, inbox: Path, out: Path, settings: Settings):
 
 
 def _batch_line(outcomes) -> str:
-    from pipeline.app.batch import PacketFailure
+    from pipeline.app.batch import PacketFailure  # lazy: start-up time (each command loads only what it runs)
 
     by_status: dict[str, int] = {}
     for outcome in outcomes:
@@ -251,12 +251,12 @@ def watch(
         if not inbox.is_dir():
             raise UsageError(f"收件夹不是文件夹：{inbox}")
         _require_writable(out)
-        from pipeline.app.watcher import run_watcher
+        from pipeline.app.watcher import run_watcher  # lazy: start-up time (each command loads only what it runs)
 
         if direct:
-            from pipeline.app.batch import default_processor as processor
+            from pipeline.app.batch import default_processor as processor  # lazy: start-up time (each command loads only what it runs)
         else:
-            from flows.packet_flow import packet_via_flow as processor
+            from flows.packet_flow import packet_via_flow as processor  # lazy: start-up time (each command loads only what it runs)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
         logging.getLogger("watchdog").setLevel(logging.WARNING)  # its shutdown chatter is not about packets
         with _writing_to(out):
@@ -275,7 +275,7 @@ def serve(
     """注册并运行 Prefect 部署：收件夹监视与夜间复查。"""
 
     def body() -> None:
-        from flows.deployments import serve_all
+        from flows.deployments import serve_all  # lazy: start-up time (each command loads only what it runs)
 
         serve_all(inbox, out, cron=cron, timezone=timezone)
 
@@ -294,7 +294,7 @@ def evaluate(
     def body() -> None:
         _require_path(truth_dir, "标准答案目录")
         _require_path(results_dir, "结果目录")
-        from pipeline.app.evaluate import evaluate_dirs
+        from pipeline.app.evaluate import evaluate_dirs  # lazy: start-up time (each command loads only what it runs)
 
         scores = evaluate_dirs(truth_dir, results_dir)
         if json_out:

@@ -43,9 +43,9 @@ def register(app: typer.Typer, run: Callable[[Callable[[], None]], None], comman
         def body() -> None:
             from rich.table import Table
 
-            from pipeline.app.schema import local_text
-            from pipeline.app.store import ResultStore
-            from pipeline.core.result import status_label
+            from pipeline.app.schema import local_text  # lazy: start-up time (each command loads only what it runs)
+            from pipeline.app.store import ResultStore  # lazy: start-up time (each command loads only what it runs)
+            from pipeline.core.result import status_label  # lazy: start-up time (each command loads only what it runs)
 
             store = ResultStore.from_settings(Settings())
             try:
@@ -73,8 +73,8 @@ def register(app: typer.Typer, run: Callable[[Callable[[], None]], None], comman
         """新建工作台用户；密码从标准输入读取（一行）。"""
 
         def body() -> None:
-            from pipeline.app.reviews import UserExists
-            from pipeline.app.workbench import Workbench
+            from pipeline.app.reviews import UserExists  # lazy: start-up time (each command loads only what it runs)
+            from pipeline.app.workbench import Workbench  # lazy: start-up time (each command loads only what it runs)
 
             password = sys.stdin.readline().rstrip("\r\n")
             if not password:
@@ -113,8 +113,8 @@ def register(app: typer.Typer, run: Callable[[Callable[[], None]], None], comman
         """生成该材料最近一次处理的补正通知（DOCX）。"""
 
         def body() -> None:
-            from pipeline.app.notice import write_notice
-            from pipeline.app.workbench import NotFound, Workbench
+            from pipeline.app.notice import write_notice  # lazy: start-up time (each command loads only what it runs)
+            from pipeline.app.workbench import NotFound, Workbench  # lazy: start-up time (each command loads only what it runs)
 
             bench = Workbench.from_settings(Settings())
             try:
@@ -151,8 +151,8 @@ def serve_web(host: str, port: int) -> None:
     """uvicorn over the workbench app; SIGINT/SIGTERM end it as KeyboardInterrupt after a graceful stop."""
     import uvicorn
 
-    from pipeline.app.web.server import create_app
-    from pipeline.app.workbench import Workbench
+    from pipeline.app.web.server import create_app  # lazy: start-up time (each command loads only what it runs)
+    from pipeline.app.workbench import Workbench  # lazy: start-up time (each command loads only what it runs)
 
     _check_bindable(host, port)
     settings = Settings()
