@@ -117,7 +117,7 @@ def test_usage_errors_exit_2_with_one_line(tmp_path):
     missing = subprocess.run([str(CLI), "process", str(tmp_path / "nope.pdf"), "--out", str(tmp_path)],
                              capture_output=True, text=True)
     assert missing.returncode == 2
-    assert len(missing.stderr.strip().splitlines()) == 1 and "not found" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1 and "找不到申报材料" in missing.stderr
     bad_option = subprocess.run([str(CLI), "process", str(tmp_path), "--bogus"], capture_output=True, text=True)
     assert bad_option.returncode == 2
     assert len(bad_option.stderr.strip().splitlines()) == 1 and "--bogus" in bad_option.stderr
