@@ -168,6 +168,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="3,11")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/ppocr_bench.md"))
+    parser.add_argument("--only", default="", help="comma-separated variant numbers to run (1-based), default all")
     args = parser.parse_args()
     from pipeline.core.settings import Settings
 
@@ -179,6 +180,9 @@ def main() -> None:
         "PP-OCRv6 tiny，不复读": ("ppocr", 0.0),
         "Tesseract chi_sim psm 3": ("tesseract", 0.6),
     }
+    if args.only:
+        keep = {int(i) - 1 for i in args.only.split(",")}
+        variants = {k: v for i, (k, v) in enumerate(variants.items()) if i in keep}
     loads, results = [_load()], {}
     for label, (engine, reread) in variants.items():
         results[label] = run_engine(engine, reread, pages)
