@@ -201,7 +201,7 @@ def run_packet(source: Path, out_dir: Path, settings: Settings,
         with timer.stage("sections"):
             ruleset, index = find_round_sections(runner, docs, settings.ruleset)
         with timer.stage("extraction"):
-            indicators = runner.run(extract_indicators, index, docs)
+            indicators = runner.run(extract_indicators, index, docs, ruleset)
             lists = runner.run(extract_lists, index, docs)
         with timer.stage("checks"):
             findings = read_findings + runner.run(check_packet, index, indicators, lists, ruleset)
