@@ -1,8 +1,9 @@
 """One Ctrl-C or SIGTERM stops a real OCR run within seconds: exit 130, one line, nothing left.
 
-A real scanned packet (the generator's, no text layer) is read by real Tesseract in the
-worker processes; once a Tesseract process runs, SIGINT goes to the whole process group
-(what a terminal's Ctrl-C does) or SIGTERM to the command alone.
+A real scanned packet (the generator's, no text layer) is read by real OCR in the worker
+processes — the default PP-OCR engine, or Tesseract, whose own child processes are the
+harder case; once OCR runs, SIGINT goes to the whole process group (what a terminal's
+Ctrl-C does) or SIGTERM to the command alone.
 """
 
 from __future__ import annotations
@@ -30,21 +31,31 @@ def scanned(tmp_path_factory) -> Path:
     return next((root / "packets").iterdir())
 
 
-def start(args: list[str], data_dir: Path) -> subprocess.Popen:
-    env = {**os.environ, "CLUSTER_INTAKE_DATA_DIR": str(data_dir)}
+def start(args: list[str], data_dir: Path, engine: str = "tesseract") -> subprocess.Popen:
+    env = {**os.environ, "CLUSTER_INTAKE_DATA_DIR": str(data_dir), "CLUSTER_INTAKE_OCR_ENGINE": engine}
     return subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", *args], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
-def wait_for_ocr(proc: subprocess.Popen, timeout: float = 240) -> list[psutil.Process]:
+def _reading(p: psutil.Process, engine: str) -> bool:
+    """Tesseract runs as its own process; PP-OCR inside a worker that has loaded its models."""
+    if engine == "tesseract":
+        return p.name() == "tesseract"
+    return p.cmdline()[:1] != [] and p.memory_info().rss > 150 * 2**20 and p.cpu_times().user > 1.0
+
+
+def wait_for_ocr(proc: subprocess.Popen, engine: str = "tesseract", timeout: float = 240) -> list[psutil.Process]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, proc.stderr.read().decode()
         family = psutil.Process(proc.pid).children(recursive=True)
-        if any(p.name() == "tesseract" for p in family if p.is_running()):
-            return family
+        try:
+            if any(_reading(p, engine) for p in family if p.is_running()):
+                return family
+        except psutil.NoSuchProcess:
+            pass
         time.sleep(0.2)
-    pytest.fail("no Tesseract process started")
+    pytest.fail(f"no {engine} OCR started")
 
 
 def stop(proc: subprocess.Popen, sig: signal.Signals) -> tuple[float, str]:
@@ -62,10 +73,11 @@ def alive(processes: list[psutil.Process]) -> list[psutil.Process]:
     return [p for p in processes if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
 
 
-def test_ctrl_c_stops_a_real_ocr_run_of_process(tmp_path: Path, scanned: Path):
+@pytest.mark.parametrize("engine", ["tesseract", "ppocr"])
+def test_ctrl_c_stops_a_real_ocr_run_of_process(tmp_path: Path, scanned: Path, engine: str):
     out = tmp_path / "out"
-    proc = start(["process", str(scanned), "--out", str(out)], tmp_path / "data")
-    family = wait_for_ocr(proc)
+    proc = start(["process", str(scanned), "--out", str(out)], tmp_path / "data", engine)
+    family = wait_for_ocr(proc, engine)
     seconds, err = stop(proc, signal.SIGINT)
     assert proc.returncode == 130, err
     assert err == "已中断\n", err  # one line, no worker traceback

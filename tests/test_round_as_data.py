@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,8 @@ def test_a_made_up_round_changes_threshold_title_and_message_with_no_code_change
     assert before["sections"][11]["title"] == "集群碳排放监测机制"
     assert after["sections"][11]["title"] == NEW_TITLE and after["sections"][11]["present"]
     report = (tmp_path / "out2099" / after["packet_id"] / "report.html").read_text(encoding="utf-8")
-    assert NEW_TITLE in report and MARK in report
+    shown = re.sub(r"<[^>]+>", "", report)  # the text a reviewer reads: numbers sit in no-wrap spans
+    assert NEW_TITLE in shown and MARK in shown
 
 
 @pytest.mark.parametrize(

@@ -221,7 +221,7 @@ def test_rank_orders_the_signed_summary_made_from_effective_results(client: Test
     book = load_workbook(io.BytesIO(answer.content))
     names = [c.value for c in book.worksheets[0]["B"] if c.value]
     assert names.index("浚县食品产业集群") < names.index("清河县羊绒制品产业集群")  # 推荐排序 2 before 3
-    verdicts = {row[0].value: row[2].value for row in book.worksheets[1].iter_rows(min_row=2) if row[0].value}
+    verdicts = {row[0].value: row[2].value for row in book["问题汇总"].iter_rows(min_row=2) if row[0].value}
     assert verdicts["浚县_食品"] == "需人工复核"  # the effective verdict: both errors dismissed
     dashboard = client.get("/?sort=rank").text
     assert dashboard.index("浚县_食品") < dashboard.index("清河_羊绒")

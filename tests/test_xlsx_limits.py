@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import zipfile
@@ -74,15 +73,24 @@ def strict_workbook(path: Path) -> Path:
     return path
 
 
+# A fresh parent for each run: RUSAGE_CHILDREN of pytest itself holds the largest child of the
+# whole session, so the run is started by a small wrapper that reports its own children's peak.
+_MEASURED = (
+    "import json, resource, subprocess, sys\n"
+    "run = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+    "print(json.dumps([run.returncode, run.stderr, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))\n"
+)
+
+
 def run_process(packet: Path, tmp_path: Path) -> tuple[dict, int]:
     env = {**os.environ, "CLUSTER_INTAKE_DATA_DIR": str(tmp_path / "data")}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    run = subprocess.run([sys.executable, "-m", "pipeline.cli.main", "process", str(packet), "--out", str(tmp_path / "out")],
-                         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    assert run.returncode == 0, run.stderr
+    command = [sys.executable, "-m", "pipeline.cli.main", "process", str(packet), "--out", str(tmp_path / "out")]
+    wrapper = subprocess.run([sys.executable, "-c", _MEASURED, *command], cwd=PROJECT_ROOT, env=env,
+                             capture_output=True, text=True, timeout=600)
+    returncode, stderr, peak_kb = json.loads(wrapper.stdout)
+    assert returncode == 0, stderr
     result = json.loads((tmp_path / "out" / packet.name / "result.json").read_text(encoding="utf-8"))
-    return result, max(peak_kb, before)
+    return result, peak_kb
 
 
 def unreadable(result: dict, name: str) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Hashable, Sequence
 
 from PIL import Image
 
-from extractors.ocr.engine import OcrEngine, OcrTimeout, OcrWord
+from extractors.ocr.engine import OcrEngine, OcrTimeout, OcrWord, without_noise
 from extractors.ocr.grid import TableGrid, cell_strip, placement_at, stack_crops
 from extractors.ocr.tesseract import TesseractEngine
 from pipeline.core.text import CJK_IDEOGRAPH, count_cjk_ideographs
@@ -28,7 +28,7 @@ def _strip_words(strip: Image.Image, placements, dpi: float, engine: OcrEngine, 
                  deadline: float) -> dict[int, list[OcrWord]]:
     """A cell strip read as one uniform block; words per cell, in page pixels."""
     by_cell: dict[int, list[OcrWord]] = {}
-    for word in engine.recognize(strip, dpi, remaining(deadline), uniform_block=True):
+    for word in without_noise(engine.recognize(strip, dpi, remaining(deadline), uniform_block=True), engine):
         placement = placement_at(placements, (word.box[1] + word.box[3]) / 2)
         if placement is None:
             continue
@@ -131,7 +131,8 @@ def reread_page_numbers(image: Image.Image, words: list[OcrWord], dpi: float, en
         return words
     strip, placements = stacked
     reread: dict[int, list[str]] = {}
-    for word in numbers_engine.recognize(strip, dpi, remaining(deadline), uniform_block=True):
+    for word in without_noise(numbers_engine.recognize(strip, dpi, remaining(deadline), uniform_block=True),
+                              numbers_engine):
         placement = placement_at(placements, (word.box[1] + word.box[3]) / 2)
         if placement is not None:
             reread.setdefault(placement.cell, []).append(word.text)

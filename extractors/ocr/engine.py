@@ -31,6 +31,14 @@ class OcrWord:
     line_key: Hashable | None = None  # the engine's own line id, when it has one
 
 
+def without_noise(words: list[OcrWord], engine: "OcrEngine") -> list[OcrWord]:
+    """The words worth keeping: an engine may report lines it read too weakly to be text
+    (`noise_below`, 0–100), because a page full of them is a page read the wrong way round;
+    once the orientation is settled they are noise."""
+    floor = getattr(engine, "noise_below", 0.0)
+    return [w for w in words if w.confidence >= floor] if floor else words
+
+
 class OcrEngine(Protocol):
     name: str
 

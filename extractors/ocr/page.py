@@ -23,7 +23,7 @@ cv2.setNumThreads(1)  # pages are read in parallel processes, not threads
 from extractors.ocr.cells import CELL_KEY, read_cells, remaining, reread_page_numbers
 from extractors.ocr.cleanup import remove_leader_dots
 from extractors.ocr.corrections import repair_brackets
-from extractors.ocr.engine import OcrEngine, OcrError, OcrTimeout, OcrWord, PixelBox
+from extractors.ocr.engine import OcrEngine, OcrError, OcrTimeout, OcrWord, PixelBox, without_noise
 from extractors.ocr.engines import engine_for
 from extractors.ocr.geometry import Turn, box_to_original, estimate_skew, level, turn
 from extractors.ocr.grid import TableGrid, blank_tables, erase_rules, find_tables, whiten_paper
@@ -32,7 +32,7 @@ from extractors.ocr.orientation import line_texts, looks_wrong, vertical_line_sh
 from extractors.ocr.rows import refine_rows
 from extractors.ocr.seal import lift_seals
 from extractors.ocr.shading import flatten_shading
-from extractors.ocr.plausibility import is_gibberish, reads_wrong
+from extractors.ocr.plausibility import READS_WRONG, is_gibberish, word_share
 from pipeline.core.document import Block, Cell, Line, Page, Provenance, ReadMethod, Table
 from pipeline.core.result import Evidence, Finding, FindingCode, Severity
 
@@ -124,7 +124,7 @@ def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, de
         image, turns = level(gray)
         first = _read_around_tables(image, turns, dpi, engine, deadline)
     if not looks_wrong(first.words, settings):
-        return _read_cells_of(first, dpi, engine, deadline)
+        return _settled(_read_cells_of(first, dpi, engine, deadline), engine)
     # OSD at 150 dpi: as sure as at 300 dpi on these pages, in about 60 % of the time
     # (benchmarks/ocr_tuning.md).
     osd_scale = min(1.0, OSD_DPI / dpi)
@@ -144,7 +144,12 @@ def _read_upright(gray: Image.Image, dpi: float, engine: OcrEngine, settings, de
         best = max((best, second), key=_preference)
         if rotation or not looks_wrong(best.words, settings):
             break
-    return _read_cells_of(best, dpi, engine, deadline)
+    return _settled(_read_cells_of(best, dpi, engine, deadline), engine)
+
+
+def _settled(ocr_pass: _Pass, engine: OcrEngine) -> _Pass:
+    """The pass without the lines the engine read too weakly to be text (they told the orientation)."""
+    return _Pass(ocr_pass.image, ocr_pass.turns, without_noise(ocr_pass.words, engine), ocr_pass.tables)
 
 
 def _turns_to_try(rotation: int | None, words: Sequence[OcrWord]) -> list[int]:
@@ -155,13 +160,17 @@ def _turns_to_try(rotation: int | None, words: Sequence[OcrWord]) -> list[int]:
         return [rotation]
     if vertical_line_share(words) > 0.3:
         return [90, 270]
-    return [180] if reads_wrong(line_texts(words)) else []
+    share = word_share(line_texts(words))
+    # too few characters to judge is a reason too: upside down, PP-OCR reads mostly weak fragments
+    return [180] if share is None or share < READS_WRONG else []
 
 
 def _preference(ocr_pass: _Pass) -> tuple[bool, bool, float]:
     """Lines that run across the page first (a page read on its side can score high), then
-    text that makes words (upside down reads confidently too), then the score."""
-    return (vertical_line_share(ocr_pass.words) <= 0.3, not reads_wrong(line_texts(ocr_pass.words)), ocr_pass.score)
+    text that makes words (upside down reads confidently too; too little to judge is no
+    proof), then the score."""
+    share = word_share(line_texts(ocr_pass.words))
+    return (vertical_line_share(ocr_pass.words) <= 0.3, share is not None and share >= READS_WRONG, ocr_pass.score)
 
 
 def _points_box(upright_box: PixelBox, ocr_pass: _Pass, size: tuple[int, int], dpi: float) -> tuple[float, ...]:

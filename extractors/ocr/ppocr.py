@@ -221,7 +221,9 @@ def read_lines(models: _Models, image: Image.Image, dpi: float, reread_below: fl
             for i, (text, score, low) in zip(weak, again):
                 if text.strip() and low > lines[i].min_char:
                     lines[i] = Line(text, lines[i].box, score, low, reread=True)
-    return [line for line in lines if line.score >= MIN_LINE_SCORE and line.text.strip()]
+    # weak lines are kept with their score: many of them mean the page lies the wrong way
+    # round (the page's caller drops them once that is settled: `engine.without_noise`)
+    return [line for line in lines if line.text.strip()]
 
 
 @dataclass
@@ -233,6 +235,7 @@ class PpOcrEngine:
     detector_dpi: float = DETECTOR_DPI
     name: str = "ppocr"
     orientation: TesseractEngine = field(default_factory=TesseractEngine)
+    noise_below: float = MIN_LINE_SCORE * 100  # a line read with a lower mean confidence is noise
 
     @classmethod
     def from_settings(cls, settings) -> "PpOcrEngine":

@@ -69,7 +69,7 @@ def find_seals(gray: Image.Image, dpi: float) -> list[Seal]:
         # a ring crossing lines of text also meets ink most of the way round, but in the
         # text's tone; a seal's ring is one lighter tone all round
         share, tone, spread = _ring_tone(full, x * factor, y * factor, r * factor, paper - 25)
-        if share >= 0.8 and tone >= text_tone + 60 and spread <= 90:  # noisy scans spread the tone
+        if share >= 0.85 and tone >= text_tone + 60 and spread <= 45:
             seals.append(Seal(float(x * factor), float(y * factor), float(r * factor), tone))
     return seals
 

@@ -3,7 +3,8 @@ batch report.html.
 
 The 推荐汇总表 sheet is the 附件4 form as a bureau prints, seals and sends it: the title
 with the round's year, 填报单位（盖章）, 联系人及手机 and the date above the table, only
-the recommended packets (status pass) in recommendation order, landscape A4 fitted to
+the recommended packets in recommendation order (status pass; from the workbench, the
+packets a reviewer gave a 推荐排序, whatever the machine's verdict), landscape A4 fitted to
 the page width. The packets not recommended are listed on their own sheet, and every
 finding of the batch is one row of 问题清单, to be filtered and sent back to counties.
 
@@ -17,7 +18,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Collection, Sequence, Union
 from urllib.parse import quote
 
 from openpyxl import Workbook
@@ -140,9 +141,14 @@ def batch_json_text(items: Sequence[BatchItem]) -> str:
     return "[\n" + ",\n".join(lines) + "\n]\n"
 
 
-def recommended(items: Sequence[BatchItem]) -> list[PacketResult]:
-    """The packets the 附件4 table recommends, in recommendation order (the batch's order)."""
-    return [i for i in items if isinstance(i, PacketResult) and i.status == RECOMMENDED_STATUS]
+def recommended(items: Sequence[BatchItem], chosen: Collection[str] | None = None) -> list[PacketResult]:
+    """The packets the 附件4 table recommends, in recommendation order (the batch's order).
+
+    `chosen` is the reviewers' own choice (the packets they ranked): when given, it decides;
+    without it, the machine recommends what passed."""
+    def is_recommended(r: PacketResult) -> bool:
+        return r.packet_id in chosen if chosen is not None else r.status == RECOMMENDED_STATUS
+    return [i for i in items if isinstance(i, PacketResult) and is_recommended(i)]
 
 
 def _set_widths(sheet: Worksheet, widths: Sequence[float]) -> None:
@@ -181,7 +187,8 @@ def _table(sheet: Worksheet, header_row: int, headers: Sequence[str], widths: Se
     return last
 
 
-def _write_summary_sheet(sheet: Worksheet, items: Sequence[BatchItem], form: SummaryForm) -> None:
+def _write_summary_sheet(sheet: Worksheet, items: Sequence[BatchItem], form: SummaryForm,
+                         chosen: Collection[str] | None) -> None:
     results = [i for i in items if isinstance(i, PacketResult)]
     ruleset = results[0].ruleset if results else None
     columns = len(SUMMARY_HEADERS)
@@ -200,7 +207,7 @@ def _write_summary_sheet(sheet: Worksheet, items: Sequence[BatchItem], form: Sum
         (
             [n, r.cover.cluster_name or "", r.cover.management_body or "", r.cover.region or "",
              r.cover.leading_industry or "", r.cover.established or "", r.intro or ""]
-            for n, r in enumerate(recommended(items), start=1)
+            for n, r in enumerate(recommended(items, chosen), start=1)
         ),
     )
     _centre(sheet, SUMMARY_HEADER_ROW + 1, (1, 6))  # 序号, 集群成立时间
@@ -238,8 +245,9 @@ def _write_findings_sheet(sheet: Worksheet, items: Sequence[BatchItem]) -> None:
     _centre(sheet, 2, (2, 4, 6))  # 材料序号, 页码, 严重程度
 
 
-def _write_not_recommended_sheet(sheet: Worksheet, items: Sequence[BatchItem]) -> None:
-    others = [i for i in items if not (isinstance(i, PacketResult) and i.status == RECOMMENDED_STATUS)]
+def _write_not_recommended_sheet(sheet: Worksheet, items: Sequence[BatchItem], chosen: Collection[str] | None) -> None:
+    kept = {r.packet_id for r in recommended(items, chosen)}
+    others = [i for i in items if i.packet_id not in kept]
     rows = []
     for n, item in enumerate(others, start=1):
         row = batch_row(item)
@@ -250,14 +258,15 @@ def _write_not_recommended_sheet(sheet: Worksheet, items: Sequence[BatchItem]) -
     _centre(sheet, 2, (1, 5, 6, 7))
 
 
-def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm | None = None) -> Workbook:
+def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm | None = None,
+                           chosen: Collection[str] | None = None) -> Workbook:
     form = form or SummaryForm()
     workbook = Workbook()
     summary = workbook.active
     summary.title = SUMMARY_SHEET
-    _write_summary_sheet(summary, items, form)
+    _write_summary_sheet(summary, items, form, chosen)
     _write_findings_sheet(workbook.create_sheet(FINDINGS_SHEET), items)
-    _write_not_recommended_sheet(workbook.create_sheet(NOT_RECOMMENDED_SHEET), items)
+    _write_not_recommended_sheet(workbook.create_sheet(NOT_RECOMMENDED_SHEET), items, chosen)
     overview = workbook.create_sheet(OVERVIEW_SHEET)
     rows = [batch_row(i) for i in items]
     write_table(
@@ -271,15 +280,16 @@ def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm | None 
     return workbook
 
 
-def write_batch_outputs(items: Sequence[BatchItem], out_dir: Path, form: SummaryForm | None = None) -> None:
+def write_batch_outputs(items: Sequence[BatchItem], out_dir: Path, form: SummaryForm | None = None,
+                        chosen: Collection[str] | None = None) -> None:
     """summary.xlsx, batch.json and report.html in `out_dir`, each written atomically.
 
     `form` fills 填报单位 and 联系人及手机 above the 附件4 table (blank for pen and seal by default)
-    and its date (today by default).
+    and its date (today by default); `chosen` is the reviewers' recommendation (see `recommended`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    workbook = build_summary_workbook(items, form)
+    workbook = build_summary_workbook(items, form, chosen)
     with atomic_path(out_dir / "summary.xlsx") as tmp_path:
         workbook.save(tmp_path)
     write_text_atomic(out_dir / "batch.json", batch_json_text(items))

@@ -96,9 +96,10 @@ def rank_form(request: Request, packet_id: str, rank: str = Form(""), csrf_token
 
 @router.get("/summary.xlsx")
 def summary(request: Request):
-    """The 推荐汇总表 from the effective results, in 推荐排序 order."""
+    """The 推荐汇总表 from the effective results: the packets the reviewers ranked, in 推荐排序 order."""
+    bench = workbench(request)
     with tempfile.TemporaryDirectory(prefix="cluster-intake-summary-") as tmp:
-        write_batch_outputs(workbench(request).effective_results(), Path(tmp))
+        write_batch_outputs(bench.effective_results(), Path(tmp), chosen=set(bench.reviews.ranks()) or None)
         data = (Path(tmp) / "summary.xlsx").read_bytes()
     name = quote("推荐汇总表.xlsx")
     return Response(data, media_type=XLSX, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"})
