@@ -89,12 +89,23 @@ def _piece_starts(line: Line) -> list[tuple[float, str]]:
     return starts
 
 
+def _text_extent(line: Line) -> tuple[float, float]:
+    """The line's vertical extent as its characters' height about the box's middle: an OCR
+    engine's boxes carry padding (PP-OCR's overlap the next row's), the font size does not."""
+    _, top, _, bottom = line.prov.bbox  # type: ignore[misc]
+    height = bottom - top
+    if line.font_size:
+        height = min(height, line.font_size)
+    middle = (top + bottom) / 2
+    return middle - height / 2, middle + height / 2
+
+
 def _overlaps(a: Line, b: Line) -> bool:
     """Two lines on one page whose vertical extents overlap without sharing a baseline: a cell
     wrapped over two lines beside a row set on one (a borderless table's tall row)."""
     if a.prov.page != b.prov.page or a.prov.bbox is None or b.prov.bbox is None:
         return False
-    (_, top_a, _, bottom_a), (_, top_b, _, bottom_b) = a.prov.bbox, b.prov.bbox
+    (top_a, bottom_a), (top_b, bottom_b) = _text_extent(a), _text_extent(b)
     overlap = min(bottom_a, bottom_b) - max(top_a, top_b)
     return overlap > 0.15 * min(bottom_a - top_a, bottom_b - top_b) and abs(top_a - top_b) > 1.0
 
