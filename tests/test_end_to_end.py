@@ -8,8 +8,12 @@ The scanned variant is covered by `test_scanned_end_to_end` (real Tesseract).
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import jsonschema
@@ -91,7 +95,7 @@ def test_evaluate_command_prints_one_summary_line(corpus):
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [11, 2])  # seed 2: a font in which Tesseract reads every "瓷" as "资"
 def test_scanned_end_to_end(tmp_path, seed):
-    """A scanned packet (no text layer, noise, slight rotation) read by real Tesseract."""
+    """A scanned packet (no text layer, noise, slight rotation) read by the default OCR engine."""
     truth = generate_packet("scanned", tmp_path, seed=seed)
     packet = next((tmp_path / "packets").iterdir())
     out = tmp_path / "results"
@@ -111,6 +115,57 @@ def test_scanned_end_to_end(tmp_path, seed):
     for key in keys:
         assert scores.lists[key].f1 >= 0.95, (key, scores.mistakes)
     assert packet.suffix == ".pdf"
+    # text.jsonl (contract): every page, read by OCR, with the characters of the printed page
+    pages = [json.loads(line) for line in
+             (out / truth["packet_id"] / "text.jsonl").read_text(encoding="utf-8").splitlines()]
+    printed = truth["page_text"][packet.name]
+    assert [p["page"] for p in pages] == [int(n) for n in sorted(printed, key=int)]
+    assert all(p["method"] == "ocr" and 0 < p["confidence"] <= 100 and p["file"] == packet.name for p in pages)
+    assert character_errors(printed, {str(p["page"]): p["text"] for p in pages}) <= 0.01  # measured 0.002
+
+
+def _normalised(text: str) -> str:
+    """Whitespace removed, widths folded, dot leaders dropped (benchmarks.ppocr_bench.norm)."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return re.sub(r"\s+", "", re.sub(r"[.·…_\-—]{3,}", "", text)).replace("丶", "、")
+
+
+def character_errors(reference: dict[str, str], read: dict[str, str]) -> float:
+    """Characters missing or extra, in any order (a table's cells are read row by row, the
+    printed page's text layer runs column by column), over the reference's length."""
+    errors = total = 0
+    for page, text in reference.items():
+        ref, hyp = Counter(_normalised(text)), Counter(_normalised(read.get(page, "")))
+        errors += max(sum((ref - hyp).values()), sum((hyp - ref).values()))
+        total += sum(ref.values())
+    return errors / max(1, total)
+
+
+def test_text_jsonl_holds_every_page_of_every_file_in_packet_order(tmp_path):
+    truth = generate_packet("folder", tmp_path, seed=8)
+    packet = next((tmp_path / "packets").iterdir())
+    out = tmp_path / "out"
+    run = subprocess.run([str(CLI), "process", str(packet), "--out", str(out)], capture_output=True, text=True,
+                         env={**os.environ, "CLUSTER_INTAKE_DATA_DIR": str(tmp_path / "data")})
+    assert run.returncode in (0, 1), run.stderr
+    folder = out / truth["packet_id"]
+    result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    pages = [json.loads(line) for line in (folder / "text.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert all(set(p) == {"file", "page", "method", "confidence", "text"} for p in pages)
+    read = [f for f in result["files"] if f.get("pages")]
+    assert [p["file"] for p in pages] == [f["name"] for f in read for _ in range(f["pages"])]
+    for entry in read:
+        numbers = [p["page"] for p in pages if p["file"] == entry["name"]]
+        assert numbers == list(range(1, entry["pages"] + 1)), entry["name"]
+    by_method = {p["method"] for p in pages}
+    assert by_method <= {"text", "ocr", "docx", "xlsx"} and len(by_method) >= 2, by_method
+    for p in pages:
+        assert (p["confidence"] is None) == (p["method"] != "ocr"), p
+    body = "\n".join(p["text"] for p in pages)
+    assert truth["cover"]["cluster_name"] in body
+    first_patent = truth["lists"]["patents"][0]["number"]
+    assert first_patent in body.replace(" ", ""), first_patent
+    assert any("\t" in p["text"] for p in pages if p["method"] == "docx"), "a table row keeps its cells apart"
 
 
 def test_usage_errors_exit_2_with_one_line(tmp_path):

@@ -250,7 +250,7 @@ def _decode_data_uri(uri: str) -> Image.Image:
 def test_result_json_is_written_and_validates(sample: SamplePacket, tmp_path: Path) -> None:
     out = tmp_path / "out" / sample.result.packet_id
     write_packet_outputs(sample.result, sample.packet, sample.docs, out)
-    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.xlsx", "result.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.xlsx", "result.json", "text.jsonl"]
     data = json.loads((out / "result.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))).validate(data)
     assert data["status"] == "fail"

@@ -170,11 +170,13 @@ def check_threshold(
     )
 
 
-def check_criteria(indicators: dict[str, Indicator], ruleset: Ruleset) -> list[Finding]:
-    """INDICATOR_MISSING first, then each threshold in the rule file's order."""
+def check_criteria(indicators: dict[str, Indicator], ruleset: Ruleset,
+                   trusted: dict[str, Indicator] | None = None) -> list[Finding]:
+    """INDICATOR_MISSING first, then each threshold in the rule file's order, tested on the
+    `trusted` values only (a value set aside as uncertain is given, but not tested)."""
     findings = missing_indicators(indicators, ruleset)
     for code, threshold in ruleset.thresholds.items():
-        finding = check_threshold(code, threshold, indicators, ruleset)
+        finding = check_threshold(code, threshold, indicators if trusted is None else trusted, ruleset)
         if finding is not None:
             findings.append(finding)
     return findings

@@ -214,7 +214,7 @@ def process_one(
     reason = not_a_packet(source)
     if reason is not None:  # listed with its reason, never a 附件4 row
         log.warning("%s 不是申报材料：%s", source.name, reason)
-        return PacketFailure(packet_id=packet_id, reason=f"不是申报材料：{reason}")
+        return PacketFailure(packet_id=packet_id, reason=f"不是申报材料：{reason}", not_a_packet=True)
     try:
         hashes = file_hashes(source)
         digest = packet_hash(source, hashes)

@@ -17,6 +17,7 @@ from pipeline.core.result import Finding, Indicator, Lists, finding_id
 from pipeline.rounds.ruleset import load_ruleset
 from validators.consistency import check_consistency
 from validators.criteria import check_criteria
+from validators.uncertain import set_aside_uncertain
 
 DISMISS = DecisionKind.DISMISS.value
 CONFIRM = DecisionKind.CONFIRM.value
@@ -62,12 +63,16 @@ def _recheck(result: dict[str, Any], corrections: dict[str, Any]) -> tuple[set[s
     ruleset = load_ruleset(result.get("ruleset") or "2022")
     indicators = {k: Indicator.model_validate(v) for k, v in (result.get("indicators") or {}).items()}
     lists = Lists.model_validate(result.get("lists") or {})
-    before = check_criteria(indicators, ruleset) + check_consistency(indicators, lists, ruleset)
+    trusted, _ = set_aside_uncertain(indicators, ruleset)  # as the run's checks saw them
+    before = check_criteria(indicators, ruleset, trusted) + check_consistency(trusted, lists, ruleset)
     corrected = dict(indicators)
     for field, value in corrections.items():
         if field in corrected:
             corrected[field] = corrected[field].model_copy(update={"value": value})
-    after: list[Finding] = check_criteria(corrected, ruleset) + check_consistency(corrected, lists, ruleset)
+    # a value the reviewer corrected is trusted, whatever the OCR said of it
+    trusted_now = {k: v for k, v in corrected.items() if k in corrections or k in trusted}
+    after: list[Finding] = (check_criteria(corrected, ruleset, trusted_now)
+                            + check_consistency(trusted_now, lists, ruleset))
     return {f.id for f in before}, [f.model_dump(mode="json") for f in after]
 
 

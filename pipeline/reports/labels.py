@@ -165,6 +165,7 @@ CODE_LABELS: dict[FindingCode, str] = {
     FindingCode.FILE_UNSUPPORTED: "文件类型不支持",
     FindingCode.OCR_LOW_CONFIDENCE: "识别置信度低",
     FindingCode.CROSS_PACKET_DUPLICATE: "与其他集群重复申报",
+    FindingCode.VALUE_UNCERTAIN: "数值识别存疑",
 }
 
 

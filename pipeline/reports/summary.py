@@ -84,6 +84,7 @@ class PacketFailure:
 
     packet_id: str
     reason: str
+    not_a_packet: bool = False  # a stray file or an empty folder: in batch.json with its reason, not in summary.xlsx
 
 
 BatchItem = Union[PacketResult, PacketFailure]
@@ -261,6 +262,7 @@ def _write_not_recommended_sheet(sheet: Worksheet, items: Sequence[BatchItem], c
 def build_summary_workbook(items: Sequence[BatchItem], form: SummaryForm | None = None,
                            chosen: Collection[str] | None = None) -> Workbook:
     form = form or SummaryForm()
+    items = [i for i in items if not (isinstance(i, PacketFailure) and i.not_a_packet)]
     workbook = Workbook()
     summary = workbook.active
     summary.title = SUMMARY_SHEET

@@ -61,6 +61,7 @@ MESSAGE_FIELDS: dict[FindingCode, set[str]] = {
     FindingCode.FILE_UNSUPPORTED: {"file", "reason"},
     FindingCode.OCR_LOW_CONFIDENCE: {"file", "page", "confidence", "floor"},
     FindingCode.CROSS_PACKET_DUPLICATE: {"what", "number", "others"},
+    FindingCode.VALUE_UNCERTAIN: {"label", "value", "why"},
 }
 RULE_TEXT_FIELDS = {"growth_tolerance", "density_tolerance"}
 
@@ -200,6 +201,9 @@ class Criterion(_Strict):
 
 
 class ConsistencyRules(_Strict):
+    uncertain_confidence_below: float = Field(default=0, ge=0, le=100)
+    implausible_year_ratio: float = Field(default=0, ge=0, lt=1)
+    at_most_100: list[str] = Field(default_factory=list)  # shares and rates of use: over 100 is a misreading
     growth_tolerance_points: float = Field(ge=0)
     density_tolerance_relative: float = Field(ge=0, le=1)
     honour_count_rule: Literal["differs", "list_exceeds", "differs_if_listed"]
@@ -216,6 +220,14 @@ class ConsistencyRules(_Strict):
         if unknown:
             raise ValueError(f"unknown indicator key(s) {unknown}")
         return counts
+
+    @field_validator("at_most_100")
+    @classmethod
+    def _bounded_keys(cls, keys: list[str]) -> list[str]:
+        unknown = [k for k in keys if k not in INDICATOR_KEYS]
+        if unknown:
+            raise ValueError(f"unknown indicator key(s) {unknown}")
+        return keys
 
 
 class Statement(_Strict):
