@@ -36,7 +36,7 @@ CONTRACT_SEVERITIES = {
     "COUNT_MISMATCH": "warning", "GROWTH_INCONSISTENT": "warning", "DENSITY_INCONSISTENT": "warning",
     "ENTERPRISE_DUPLICATE": "warning", "VERIFICATION_STATEMENT_INCOMPLETE": "error", "FILE_UNREADABLE": "error",
     "FILE_ENCRYPTED": "error", "FILE_UNSUPPORTED": "warning", "OCR_LOW_CONFIDENCE": "warning",
-    "CROSS_PACKET_DUPLICATE": "warning",
+    "CROSS_PACKET_DUPLICATE": "warning", "VALUE_UNCERTAIN": "warning",
 }
 
 # The 2022 notice's thresholds, written out independently of the rule file: (code, field, passes, fails).

@@ -3,21 +3,25 @@
 A store made before the migrations existed (tables created directly, no
 `alembic_version`) is stamped at the first revision, which is exactly that
 schema, and then upgraded: its runs stay. Several processes opening the same
-store at once (the watcher, a batch, a Prefect worker) is fine: a lost race is
-retried against the revision the winner left.
+store at once (the watcher, a batch, a Prefect worker) is fine: the upgrade runs
+under a lock between processes (a lock file beside an SQLite database, an advisory
+lock on PostgreSQL), and a lost race is retried against the revision the winner left.
 """
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
@@ -44,10 +48,38 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
+MIGRATION_LOCK_KEY = 7_202_211  # PostgreSQL advisory lock id of this project's migrations
+
+
+@contextmanager
+def _between_processes(engine: Engine) -> Iterator[None]:
+    """One migrating process at a time: without it, a process that saw the first one's new
+    tables but not yet its alembic_version row stamped the baseline beside its head."""
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        lock_path = Path(f"{engine.url.database}.migrate.lock")
+        with lock_path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+    else:
+        yield
+
+
 def upgrade_schema(engine: Engine) -> None:
     """Upgrade to head (nothing to do when it is there already: one cheap read)."""
     head = head_revision()
-    with _LOCK:
+    if current_revision(engine) == head:
+        return
+    with _LOCK, _between_processes(engine):
         for attempt in range(ATTEMPTS):
             try:
                 current = current_revision(engine)
