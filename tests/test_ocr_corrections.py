@@ -133,3 +133,14 @@ def test_a_speck_before_the_percent_sign_is_removed_in_ocr_text_only() -> None:
     assert corrected_block(scanned).text == "主导产业产值占集群总产值比例\t82.1%"
     typed = _line("指标B：12.5x%（见附注）", ReadMethod.TEXT)
     assert corrected_block(typed) is typed
+
+
+def test_a_speck_read_as_a_point_inside_a_patent_number_goes_in_ocr_text_only() -> None:
+    from extractors.analysis.ocr_corrections import repair_ocr_patent_dots
+
+    assert repair_ocr_patent_dots("专利号 20161.0690502.0 一种") == "专利号 201610690502.0 一种"
+    assert repair_ocr_patent_dots("产值 1.234.5 亿元，版本 3.1.2.0") == "产值 1.234.5 亿元，版本 3.1.2.0"
+    ocr = _line("3 20161.0690502.0 一种羊绒面料的染色方法", ReadMethod.OCR)
+    text = _line("3 20161.0690502.0 一种羊绒面料的染色方法", ReadMethod.TEXT)
+    assert "201610690502.0" in corrected_block(ocr).text
+    assert corrected_block(text) is text

@@ -288,21 +288,32 @@ def normalize_patent_number(text: str) -> str | None:
     that does not fit either form is kept as written (spaces and prefix removed) so the
     validators can report it; None only when the text holds no digits at all.
     """
-    compact = normalize_text(text).upper()
-    compact = re.sub(r"\s+", "", compact)
-    compact = compact.replace("·", ".").replace(",", ".").replace("。", ".")
-    compact = re.sub(r"^(?:专利号|申请号|授权号)[:：]?", "", compact)
-    compact = re.sub(r"^(?:ZL|CN)[.:：]?(?=\d)", "", compact)
-    # OCR misreads of "ZL" ("Z1", "2L", "ZI", "21") in front of a 12-digit number
-    compact = re.sub(r"^(?:Z2L|Z[1I]|2L|21)(?=(?:19|20)\d{10}\.?[0-9X]?$)", "", compact)
+    folded = normalize_text(text).upper()
+    compact = _patent_compact(folded)
     if not re.search(r"\d", compact):
         return None
     for pattern in (_PATENT_NEW, _PATENT_OLD):
-        match = pattern.fullmatch(compact) or (pattern.search(compact) if len(compact) > 14 else None)
+        match = pattern.fullmatch(compact)
+        if match is None:
+            # a cell holding more than the number (a row number, the title: "20 201610253074.5 一种…"):
+            # the number is the blank-separated piece of the number's shape
+            pieces = (pattern.fullmatch(_patent_compact(piece)) for piece in folded.split())
+            match = next((m for m in pieces if m), None)
+        if match is None and len(compact) > 14:
+            match = pattern.search(compact)
         if match:
             body, check = match.group(1), match.group(2)
             return f"{body}.{check}" if check else body
     return compact
+
+
+def _patent_compact(text: str) -> str:
+    compact = re.sub(r"\s+", "", text)
+    compact = compact.replace("·", ".").replace(",", ".").replace("。", ".")
+    compact = re.sub(r"^(?:专利号|申请号|授权号)[:：]?", "", compact)
+    compact = re.sub(r"^(?:ZL|CN)[.:：]?(?=\d)", "", compact)
+    # OCR misreads of "ZL" ("Z1", "2L", "ZI", "21") in front of a 12-digit number
+    return re.sub(r"^(?:Z2L|Z[1I]|2L|21)(?=(?:19|20)\d{10}\.?[0-9X]?$)", "", compact)
 
 
 _STANDARD = re.compile(

@@ -351,10 +351,27 @@ def repair_ocr_percent(text: str) -> str:
     return _SPECK_BEFORE_PERCENT.sub("", text)
 
 
+# A patent number with a speck read as a point inside its digits ("20161.0690502.0"): twelve
+# (or eight) digits, then the point and the check character, once the inner points go.
+_DOTTED_NUMBER = re.compile(r"(?<![\d.])\d[\d.]{8,16}\.[0-9X](?![\d.X])")
+
+
+def repair_ocr_patent_dots(text: str) -> str:
+    """"20161.0690502.0" → "201610690502.0": points inside a patent number's digits are specks."""
+    def fix(match: re.Match) -> str:
+        run = match.group()
+        body, check = run[:-2], run[-1]
+        digits = body.replace(".", "")
+        if not 1 <= body.count(".") <= 2 or len(digits) not in (8, 12):
+            return run
+        return f"{digits}.{check}"
+    return _DOTTED_NUMBER.sub(fix, text)
+
+
 def correct_ocr_text(text: str, standards: bool = False) -> str:
     """The text repairs of this module, in order; the standard-code repair only where a
     standards list is read (`standards`)."""
-    text = repair_ocr_percent(repair_ocr_uscc(repair_ocr_area_unit(text)))
+    text = repair_ocr_patent_dots(repair_ocr_percent(repair_ocr_uscc(repair_ocr_area_unit(text))))
     return repair_ocr_standard_slash(text) if standards else text
 
 
