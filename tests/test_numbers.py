@@ -205,6 +205,7 @@ def test_date_round_trip(day: date) -> None:
         # a scanned cell whose columns ran together: the row number and the title beside the number
         ("20 201610253074.5 一种用于碳化硅微粉分级的控制方法", "201610253074.5"),
         ("一种单晶炉热场机构及其使用23 201710234476.5 方法", "201710234476.5"),
+        ("一种锂电负极材料包覆的加工37 201811513789.5方法", "201811513789.5"),
         ("20161.0690502.0", "20161.0690502.0"),  # as typed: the validator reports it
         ("无", None),
     ],

@@ -296,8 +296,10 @@ def normalize_patent_number(text: str) -> str | None:
         match = pattern.fullmatch(compact)
         if match is None:
             # a cell holding more than the number (a row number, the title: "20 201610253074.5 一种…"):
-            # the number is the blank-separated piece of the number's shape
-            pieces = (pattern.fullmatch(_patent_compact(piece)) for piece in folded.split())
+            # the number is the piece of the number's shape, set off by blanks or by the words
+            # around it ("…的加工37 201811513789.5方法")
+            pieces = (pattern.fullmatch(_patent_compact(piece))
+                      for piece in folded.split() + re.findall(r"(?<![A-Z])[0-9][0-9.·X]{7,}", folded))
             match = next((m for m in pieces if m), None)
         if match is None and len(compact) > 14:
             match = pattern.search(compact)
