@@ -257,3 +257,23 @@ def test_rows_missing_their_rules_come_back_from_the_ink():
     assert refined.n_rows == len(records) + 1 and refined.n_cols == 3
     last = refined.ys[-2]
     assert top + pitch * len(records) - 20 < last < top + 20 + pitch * len(records)  # the wrap stays in its row
+
+
+@pytest.mark.parametrize("engine", ["ppocr", "tesseract"])
+def test_a_page_with_ink_and_no_text_is_said_and_a_blank_one_is_not(engine):
+    """A diagram with no words (boxes, arrows, a ring) reads as nothing: OCR_LOW_CONFIDENCE
+    says so rather than passing the page over in silence; a blank scan says nothing."""
+    drawing = Image.new("L", (1400, 1000), 255)
+    draw = ImageDraw.Draw(drawing)
+    for index in range(6):
+        x = 100 + index * 210
+        draw.rectangle([x, 300, x + 150, 420], outline=0, width=6)
+        if index < 5:
+            draw.line([x + 150, 360, x + 210, 360], fill=0, width=6)
+    draw.ellipse([500, 600, 900, 900], outline=0, width=8)
+    settings = Settings(use_cache=False, ocr_engine=engine)
+    _, findings = ocr_image(_scanned(drawing), "扫描件.pdf", 4, settings, dpi=DPI)
+    assert [f.code.value for f in findings] == ["OCR_LOW_CONFIDENCE"], findings
+    assert "未识别出文字" in findings[0].message and findings[0].evidence[0].page == 4
+    _, quiet = ocr_image(_scanned(Image.new("L", (1400, 1000), 255)), "扫描件.pdf", 5, settings, dpi=DPI)
+    assert quiet == []

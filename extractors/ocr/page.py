@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Hashable, Sequence
 
 import cv2
+import numpy as np
 from PIL import Image
 
 cv2.setNumThreads(1)  # pages are read in parallel processes, not threads
@@ -252,6 +253,33 @@ def page_failure(file_name: str, page_no: int, reason: str) -> Finding:
     )
 
 
+INK_SHARE = 0.003
+"""Share of a page's pixels clearly darker than its paper above which it holds something to read
+(a blank scan's noise stays far below; a page of text is 3–8 %)."""
+
+
+MIN_CHARS_READ = 3  # fewer characters than this from a page with ink is no reading of it
+
+
+def has_ink(image: Image.Image) -> bool:
+    small = image.convert("L").reduce(4) if min(image.size) >= 400 else image.convert("L")
+    pixels = np.asarray(small)
+    paper = float(np.median(pixels))
+    return float(np.mean(pixels < paper - 80)) > INK_SHARE
+
+
+def _no_text_finding(file_name: str, page_no: int) -> Finding:
+    return Finding(
+        code=FindingCode.OCR_LOW_CONFIDENCE,
+        severity=Severity.WARNING,
+        message=(
+            f"文件“{file_name}”第{page_no}页有图文墨迹，但未识别出文字（可能是图片、手写或扫描质量问题），"
+            "请人工核对该页内容。"
+        ),
+        evidence=[Evidence.for_file(file_name, "有墨迹但未识别出文字", page=page_no)],
+    )
+
+
 def _gibberish_finding(file_name: str, page_no: int) -> Finding:
     return Finding(
         code=FindingCode.OCR_LOW_CONFIDENCE,
@@ -293,6 +321,8 @@ def ocr_image(
         # may feed a list or a figure (names of gibberish, codes of 19 characters)
         findings.append(_gibberish_finding(file_name, page_no))
         ocr_pass = _Pass(ocr_pass.image, ocr_pass.turns, [], [])
+    elif sum(len(w.text.strip()) for w in ocr_pass.words) < MIN_CHARS_READ and has_ink(ocr_pass.image):
+        findings.append(_no_text_finding(file_name, page_no))  # never silence on a page with something on it
     page.blocks = _blocks_from_pass(ocr_pass, size, dpi, file_name, page_no)
     mean = ocr_pass.mean_confidence
     page.ocr_confidence = round(mean, 1) if mean is not None else None
