@@ -512,9 +512,10 @@ def test_ocr_page_time_limit_flags_the_page_and_keeps_the_text_pages(tmp_path: P
 def test_file_time_limit_stops_one_file_and_the_packet_goes_on(tmp_path: Path) -> None:
     folder = tmp_path / "申报材料"
     folder.mkdir()
-    hf.docx_file(folder / "07 标准清单.docx", rows=30, paragraphs=4000)
+    hf.docx_file(folder / "07 标准清单.docx", rows=30, paragraphs=16000)
     hf.text_pdf(folder / "01 申报表.pdf")
-    # far below what 4,000 paragraphs take even in a warm worker (about 0.3 s); the PDF has its grace
+    # far below what 16,000 paragraphs take even in a warm worker (over a second: the pool's
+    # timeout watch runs a few times a second, so a read of 0.3 s could finish first); the PDF has its grace
     settings = Settings(data_dir=tmp_path / "data", use_cache=False, file_timeout_s=0.02)
     packet = load_packet(folder, tmp_path / "work", settings)
     started = time.monotonic()
