@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from docx import Document
 
 from pipeline.app.reviews import ReviewStore
@@ -64,13 +65,15 @@ def test_notice_command_writes_the_docx(tmp_path: Path):
     assert blocked.returncode in (0, 3)  # a missing parent folder is created; an unwritable one is exit 3
 
 
-def test_web_binds_localhost_and_stops_on_sigterm(tmp_path: Path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_web_binds_localhost_and_stops_on_one_signal(tmp_path: Path, sig: signal.Signals):
+    """SIGTERM to the command, or Ctrl-C (SIGINT to the whole foreground process group)."""
     env = environment(tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     server = subprocess.Popen([*CLI, "web", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -83,7 +86,10 @@ def test_web_binds_localhost_and_stops_on_sigterm(tmp_path: Path):
         listening = subprocess.run(["ss", "-ltnH", f"sport = :{port}"], capture_output=True, text=True).stdout
         assert listening.split()[3] == f"127.0.0.1:{port}"  # the local address: not 0.0.0.0
         started = time.monotonic()
-        server.send_signal(signal.SIGTERM)
+        if sig == signal.SIGINT:
+            os.killpg(server.pid, signal.SIGINT)
+        else:
+            server.send_signal(sig)
         code = server.wait(timeout=15)
         assert time.monotonic() - started < 10
         err = server.stderr.read()
