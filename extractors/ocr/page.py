@@ -268,28 +268,18 @@ def has_ink(image: Image.Image) -> bool:
     return float(np.mean(pixels < paper - 80)) > INK_SHARE
 
 
-def _no_text_finding(file_name: str, page_no: int) -> Finding:
+def _unread_page(file_name: str, page_no: int, what: str, advice: tuple[str, str]) -> Finding:
+    """OCR_LOW_CONFIDENCE for a page whose reading cannot be used: `what` happened, `advice` follows."""
     return Finding(
         code=FindingCode.OCR_LOW_CONFIDENCE,
         severity=Severity.WARNING,
-        message=(
-            f"文件“{file_name}”第{page_no}页有图文墨迹，但未识别出文字（可能是图片、手写或扫描质量问题），"
-            "请人工核对该页内容。"
-        ),
-        evidence=[Evidence.for_file(file_name, "有墨迹但未识别出文字", page=page_no)],
+        message=f"文件“{file_name}”第{page_no}页{advice[0]}，{advice[1]}",
+        evidence=[Evidence.for_file(file_name, what, page=page_no)],
     )
 
 
-def _gibberish_finding(file_name: str, page_no: int) -> Finding:
-    return Finding(
-        code=FindingCode.OCR_LOW_CONFIDENCE,
-        severity=Severity.WARNING,
-        message=(
-            f"文件“{file_name}”第{page_no}页的识别文字不成词句（页面方向或扫描质量可能有问题），"
-            "该页内容未用于核查，请人工核对。"
-        ),
-        evidence=[Evidence.for_file(file_name, "识别文字不成词句", page=page_no)],
-    )
+NO_TEXT = ("有墨迹但未识别出文字", ("有图文墨迹，但未识别出文字（可能是图片、手写或扫描质量问题）", "请人工核对该页内容。"))
+GIBBERISH = ("识别文字不成词句", ("的识别文字不成词句（页面方向或扫描质量可能有问题）", "该页内容未用于核查，请人工核对。"))
 
 
 def ocr_image(
@@ -319,10 +309,10 @@ def ocr_image(
     if "chi" in settings.ocr_lang and is_gibberish(line_texts(ocr_pass.words)):
         # turned every way it could be, the page still makes no words: nothing read from it
         # may feed a list or a figure (names of gibberish, codes of 19 characters)
-        findings.append(_gibberish_finding(file_name, page_no))
+        findings.append(_unread_page(file_name, page_no, *GIBBERISH))
         ocr_pass = _Pass(ocr_pass.image, ocr_pass.turns, [], [])
     elif sum(len(w.text.strip()) for w in ocr_pass.words) < MIN_CHARS_READ and has_ink(ocr_pass.image):
-        findings.append(_no_text_finding(file_name, page_no))  # never silence on a page with something on it
+        findings.append(_unread_page(file_name, page_no, *NO_TEXT))  # never silence on a page with something on it
     page.blocks = _blocks_from_pass(ocr_pass, size, dpi, file_name, page_no)
     mean = ocr_pass.mean_confidence
     page.ocr_confidence = round(mean, 1) if mean is not None else None
