@@ -11,8 +11,7 @@ from __future__ import annotations
 from pipeline.core.result import Finding, FindingCode, Indicator
 from pipeline.rounds.parts import format_number
 from pipeline.rounds.ruleset import Ruleset
-
-ITEM_APPLICATION_FORM = 1
+from validators.criteria import ITEM_APPLICATION_FORM
 
 
 def _doubt(key: str, indicator: Indicator, ruleset: Ruleset) -> str | None:

@@ -213,18 +213,11 @@ class ConsistencyRules(_Strict):
     numbered_patent_kinds: list[str]
     non_invention_kinds: list[str]
 
-    @field_validator("honour_counts")
+    @field_validator("honour_counts", "at_most_100")
     @classmethod
-    def _count_keys(cls, counts: dict[str, str]) -> dict[str, str]:
-        unknown = [v for v in counts.values() if v not in INDICATOR_KEYS]
-        if unknown:
-            raise ValueError(f"unknown indicator key(s) {unknown}")
-        return counts
-
-    @field_validator("at_most_100")
-    @classmethod
-    def _bounded_keys(cls, keys: list[str]) -> list[str]:
-        unknown = [k for k in keys if k not in INDICATOR_KEYS]
+    def _indicator_keys(cls, keys: dict[str, str] | list[str]) -> dict[str, str] | list[str]:
+        """honour_counts' values and at_most_100's entries name indicators."""
+        unknown = [k for k in (keys.values() if isinstance(keys, dict) else keys) if k not in INDICATOR_KEYS]
         if unknown:
             raise ValueError(f"unknown indicator key(s) {unknown}")
         return keys
