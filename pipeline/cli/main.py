@@ -259,6 +259,7 @@ def watch(
             from flows.packet_flow import packet_via_flow as processor  # lazy: start-up time (each command loads only what it runs)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S", stream=sys.stderr)
         logging.getLogger("watchdog").setLevel(logging.WARNING)  # its shutdown chatter is not about packets
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # "Context impl SQLiteImpl.": not for reviewers
         with _writing_to(out):
             run_watcher(inbox, out, Settings(), quiet_seconds=quiet_seconds, processor=processor)
 
