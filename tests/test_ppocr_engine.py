@@ -101,3 +101,31 @@ def test_evidence_drawn_from_an_ocr_line_carries_its_confidence(scanned_cover) -
     assert evidence.confidence is not None and 0 <= evidence.confidence <= 100
     assert evidence.confidence == line.prov.confidence
     assert "confidence" in evidence.model_dump()
+
+
+def test_a_line_with_figures_carries_its_weakest_digit_to_the_evidence(scanned_cover) -> None:
+    """The generated cover holds dates and figures: every block with a digit knows how
+    sure its weakest digit is; a block without digits has no such score."""
+    from pipeline.core.result import Evidence
+
+    image, file_name, _ = scanned_cover
+    page, _ = ocr_image(image, file_name, 1, Settings(), dpi=DPI, engine=engine_for(Settings()))
+    lines = [b for b in page.blocks if b.kind == "line"]
+    with_digits = [b for b in lines if any(c.isdigit() for c in b.text)]
+    without = [b for b in lines if not any(c.isdigit() for c in b.text)]
+    assert with_digits and without
+    for line in with_digits:
+        assert line.prov.figure_confidence is not None and 0 <= line.prov.figure_confidence <= 100, line
+        assert Evidence.from_prov(line.prov, line.text).figure_confidence == line.prov.figure_confidence
+    assert all(line.prov.figure_confidence is None for line in without)
+    # a clean generated scan: its figures are read surely, none would be set aside
+    assert min(line.prov.figure_confidence for line in with_digits) >= 80
+
+
+def test_a_weak_digit_sends_its_line_to_the_small_model_and_punctuation_does_not_vote() -> None:
+    from extractors.ocr.ppocr import _weakest
+
+    text = "2021年88.8亿元；"
+    confs = [1.0, 1.0, 1.0, 1.0, 1.0, 0.71, 1.0, 1.0, 1.0, 1.0, 1.0, 0.4]
+    assert _weakest(text, confs, 0.9) == (0.71, 0.71)  # the "；" at 0.4 is not the weakest meaningful character
+    assert _weakest("二〇二一年", [0.9, 0.8, 0.9, 0.9, 0.95], 0.9) == (0.8, 1.0)  # no digits: nothing to doubt

@@ -23,8 +23,9 @@ from validators.uncertain import set_aside_uncertain
 RULES = load_ruleset("2022")
 
 
-def _indicator(value, confidence=None) -> Indicator:
-    return Indicator(value=value, evidence=Evidence(file="申报书.pdf", page=3, text=str(value), confidence=confidence))
+def _indicator(value, confidence=None, figure_confidence=None) -> Indicator:
+    return Indicator(value=value, evidence=Evidence(file="申报书.pdf", page=3, text=str(value), confidence=confidence,
+                                                    figure_confidence=figure_confidence))
 
 
 def test_low_confidence_share_over_100_and_a_misread_year_are_set_aside_with_their_reason():
@@ -32,13 +33,16 @@ def test_low_confidence_share_over_100_and_a_misread_year_are_set_aside_with_the
         "sme_output_share_pct": _indicator(831.0),  # "83.1" with its point lost
         "rd_growth_pct": _indicator(250.0),  # a growth may pass 100
         "area_km2": _indicator(88.9, confidence=41.0),
-        "employees": _indicator(5900, confidence=97.0),
+        "employees": _indicator(5900, confidence=97.0, figure_confidence=99.0),
         "output_yi_by_year": _indicator({"2019": 0.803, "2020": 93.6, "2021": 108.0}),
+        # a line read well on the whole whose one blotted digit the engine was unsure of
+        "enterprise_count": _indicator(126, confidence=96.0, figure_confidence=75.0),
     }
     trusted, findings = set_aside_uncertain(indicators, RULES)
     assert set(trusted) == {"rd_growth_pct", "employees"}
     by_field = {f.field: f for f in findings}
-    assert set(by_field) == {"sme_output_share_pct", "area_km2", "output_yi_by_year"}
+    assert set(by_field) == {"sme_output_share_pct", "area_km2", "output_yi_by_year", "enterprise_count"}
+    assert "数字识别置信度仅为75" in by_field["enterprise_count"].message
     assert all(f.code.value == "VALUE_UNCERTAIN" and f.severity.value == "warning" for f in findings)
     assert "超过100%" in by_field["sme_output_share_pct"].message
     assert "置信度仅为41" in by_field["area_km2"].message

@@ -20,6 +20,10 @@ def _doubt(key: str, indicator: Indicator, ruleset: Ruleset) -> str | None:
     evidence = indicator.evidence
     if evidence is not None and evidence.confidence is not None and evidence.confidence < rules.uncertain_confidence_below:
         return f"识别置信度仅为{evidence.confidence:.0f}（低于{format_number(rules.uncertain_confidence_below)}）"
+    figure = evidence.figure_confidence if evidence is not None else None
+    if figure is not None and figure < rules.uncertain_figure_confidence_below:
+        return (f"，其中最难辨认的数字识别置信度仅为{figure:.0f}"
+                f"（低于{format_number(rules.uncertain_figure_confidence_below)}）")
     value = indicator.value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if key in rules.at_most_100 and value > 100:

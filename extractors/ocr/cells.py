@@ -35,7 +35,8 @@ def _strip_words(strip: Image.Image, placements, dpi: float, engine: OcrEngine, 
         box = (word.box[0] + placement.offset_x, word.box[1] + placement.offset_y,
                word.box[2] + placement.offset_x, word.box[3] + placement.offset_y)
         by_cell.setdefault(placement.cell, []).append(
-            OcrWord(word.text, box, word.confidence, line_key=(CELL_KEY, table_index, placement.cell, word.line_key)))
+            OcrWord(word.text, box, word.confidence, line_key=(CELL_KEY, table_index, placement.cell, word.line_key),
+                    figure_confidence=word.figure_confidence))
     return by_cell
 
 

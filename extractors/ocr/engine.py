@@ -29,6 +29,9 @@ class OcrWord:
     box: PixelBox
     confidence: float  # 0..100
     line_key: Hashable | None = None  # the engine's own line id, when it has one
+    # the lowest confidence (0..100) of a digit in the word, from an engine that scores each
+    # character; None without digits or without such scores (a figure is only as sure as its weakest digit)
+    figure_confidence: float | None = None
 
 
 def without_noise(words: list[OcrWord], engine: "OcrEngine") -> list[OcrWord]:

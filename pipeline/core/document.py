@@ -51,6 +51,7 @@ class Provenance(BaseModel):
     bbox: BBox | None = None
     method: ReadMethod
     confidence: float | None = None  # OCR mean word confidence, 0..100
+    figure_confidence: float | None = None  # OCR confidence of the block's weakest digit, 0..100, when scored
 
 
 class Line(BaseModel):

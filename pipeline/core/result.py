@@ -116,6 +116,9 @@ class Evidence(BaseModel):
     bbox: list[float] | None = None
     # OCR confidence (0..100) of the line the value was read from; only on evidence drawn from OCR
     confidence: float | None = None
+    # OCR confidence (0..100) of that line's weakest digit, from an engine that scores each
+    # character (PP-OCR); an added key, absent otherwise
+    figure_confidence: float | None = None
 
     @classmethod
     def from_prov(cls, prov: Provenance, text: str) -> "Evidence":
@@ -125,6 +128,7 @@ class Evidence(BaseModel):
             text=text[:200],
             bbox=list(prov.bbox) if prov.bbox else None,
             confidence=prov.confidence if prov.method is ReadMethod.OCR else None,
+            figure_confidence=prov.figure_confidence if prov.method is ReadMethod.OCR else None,
         )
 
     @classmethod

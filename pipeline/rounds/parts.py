@@ -202,6 +202,7 @@ class Criterion(_Strict):
 
 class ConsistencyRules(_Strict):
     uncertain_confidence_below: float = Field(default=0, ge=0, le=100)
+    uncertain_figure_confidence_below: float = Field(default=0, ge=0, le=100)
     implausible_year_ratio: float = Field(default=0, ge=0, lt=1)
     at_most_100: list[str] = Field(default_factory=list)  # shares and rates of use: over 100 is a misreading
     growth_tolerance_points: float = Field(ge=0)
