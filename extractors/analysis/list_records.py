@@ -165,7 +165,9 @@ def line_records(lines: list[Line], item: int) -> list[Record]:
             if _is_intro(line.text):
                 close()
                 continue
-            if in_numbered_list or _wraps(current[-1], right_edge) or _continues(current[-1].text, line.text):
+            if _second_identifier(current, line):
+                pass  # a record holds one credit code, patent or standard number: this line is the next record
+            elif in_numbered_list or _wraps(current[-1], right_edge) or _continues(current[-1].text, line.text):
                 current.append(line)
                 continue
         close()
@@ -203,6 +205,20 @@ _PAGE_FOOTER = re.compile(r"^\s*(?:-\s*\d+\s*-|第\s*\d+\s*页(?:\s*[,，/]?\s*�
 def _continues(previous: str, line: str) -> bool:
     """Punctuation that cannot end or start a record: "…代码：" / "）, …"."""
     return bool(re.search(r"[：:（(，,、]\s*$", previous)) or bool(re.match(r"\s*[）)，,、；;。]", line))
+
+
+_IDENTIFIERS = {"USCC", "PATENT_NO", "STANDARD_NO"}
+
+
+def _second_identifier(current: list[Line], line: Line) -> bool:
+    """The line names an identifier of a kind the record above already has: an unnumbered
+    table row read as a line ("14 信德（襄城）硅业科技有限公司 9141…") after a row that ran
+    to the right margin starts its own record instead of continuing that one."""
+    kinds = {s.label_ for s in nlp.spans(line.text, _IDENTIFIERS)}
+    if not kinds:
+        return False
+    held = {s.label_ for s in nlp.spans("".join(l.text for l in current), _IDENTIFIERS)}
+    return bool(kinds & held)
 
 
 def _wraps(previous: Line, right_edge: float | None) -> bool:
