@@ -24,7 +24,6 @@ import json
 import multiprocessing
 import os
 import re
-import resource
 import subprocess
 import tempfile
 import time
@@ -122,7 +121,8 @@ def _read(page: Page) -> tuple[str, str, float, float, int]:
     start = time.perf_counter()
     read, _ = ocr_image(Image.open(io.BytesIO(page.png)), page.name, 1, _STATE["settings"], dpi=page.dpi,
                         engine=_STATE["engine"])
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent across fork and exec
+    peak_mb = int(Path("/proc/self/status").read_text().split("VmHWM:")[1].split()[0]) / 1024
     return page.name, read.text(), time.perf_counter() - start, peak_mb, ppocr.REREAD_COUNT[0] - before
 
 

@@ -54,7 +54,7 @@ def _rotate_expand(image: Image.Image, degrees: float) -> Image.Image:
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
     matrix[0, 2] += new_width / 2 - width / 2
     matrix[1, 2] += new_height / 2 - height / 2
-    turned = cv2.warpAffine(np.asarray(image.convert("L")), matrix, (new_width, new_height), flags=cv2.INTER_CUBIC,
+    turned = cv2.warpAffine(np.asarray(image.convert("L")), matrix, (new_width, new_height), flags=cv2.INTER_LINEAR,
                             borderMode=cv2.BORDER_CONSTANT, borderValue=255)
     return Image.fromarray(turned)
 

@@ -28,24 +28,26 @@ class Seal:
     tone: int  # the seal ink's grey
 
 
+_ANGLES = np.linspace(0, 2 * np.pi, 180, endpoint=False)
+_RADIAL_STEPS = np.linspace(-0.06, 0.06, 7)  # of the radius: the ring's width and a little play
+_OFF_PAGE = 256  # brighter than any grey: a sample off the page never counts as ink
+
+
 def _ring_tone(pixels: np.ndarray, x: float, y: float, r: float, ink_below: int) -> tuple[float, int, int]:
     """Share of the circle's perimeter with ink near it, the median grey of that ink and its spread (IQR)."""
-    angles = np.linspace(0, 2 * np.pi, 180, endpoint=False)
-    hits, tones = 0, []
     height, width = pixels.shape
-    for a in angles:
-        samples = []
-        for dr in np.linspace(-0.06 * r, 0.06 * r, 7):
-            px, py = int(round(x + (r + dr) * np.cos(a))), int(round(y + (r + dr) * np.sin(a)))
-            if 0 <= px < width and 0 <= py < height:
-                samples.append(int(pixels[py, px]))
-        if samples and min(samples) < ink_below:
-            hits += 1
-            tones.append(min(samples))
-    if not tones:
+    radii = r + _RADIAL_STEPS * r
+    px = np.rint(x + radii[None, :] * np.cos(_ANGLES)[:, None]).astype(np.int64)
+    py = np.rint(y + radii[None, :] * np.sin(_ANGLES)[:, None]).astype(np.int64)
+    inside = (px >= 0) & (px < width) & (py >= 0) & (py < height)
+    samples = np.where(inside, pixels[np.clip(py, 0, height - 1), np.clip(px, 0, width - 1)].astype(np.int64),
+                       _OFF_PAGE)
+    darkest = samples.min(axis=1)  # per angle: the ink nearest the circle, if any
+    tones = darkest[darkest < ink_below]
+    if tones.size == 0:
         return 0.0, 255, 255
     q1, median, q3 = np.percentile(tones, [25, 50, 75])
-    return hits / len(angles), int(median), int(q3 - q1)
+    return tones.size / len(_ANGLES), int(median), int(q3 - q1)
 
 
 def find_seals(gray: Image.Image, dpi: float) -> list[Seal]:
