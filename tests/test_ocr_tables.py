@@ -135,6 +135,28 @@ def test_cell_strip_skips_empty_cells_and_maps_back():
     assert strip.height >= sum(p.bottom - p.top for p in placements)
 
 
+def test_a_tall_cell_strip_is_read_in_pieces_no_taller_than_the_page_that_map_back_alike():
+    from extractors.ocr.cells import strip_pieces
+
+    image = draw_table()
+    scan = find_tables(image, DPI)
+    strip, placements = cell_strip(erase_rules(image, scan), scan.tables[0], DPI)
+    tallest = max(p.bottom - p.top for p in placements)
+    limit = tallest + 70  # about two cells a piece
+    pieces = strip_pieces(strip, placements, limit)
+    assert 1 < len(pieces) < len(placements)
+    assert all(piece.height <= limit + 60 and piece.width == strip.width for piece, _ in pieces)  # + the gaps' halves
+    cut = [q for _, qs in pieces for q in qs]
+    assert [q.cell for q in cut] == [p.cell for p in placements]
+    for whole, part in zip(placements, cut):  # the same page rows, and the same pixels
+        assert whole.offset_y + whole.top == part.offset_y + part.top and whole.offset_x == part.offset_x
+    for piece, qs in pieces:
+        for q in qs:
+            original = next(p for p in placements if p.cell == q.cell)
+            assert np.array_equal(np.asarray(piece)[q.top:q.bottom], np.asarray(strip)[original.top:original.bottom])
+    assert len(strip_pieces(strip, placements, strip.height)) == 1
+
+
 def test_wrapped_cell_lines_join_without_a_space():
     assert join_cell_lines(["DB13/T 2059-202", "1"]) == "DB13/T 2059-2021"
     assert join_cell_lines(["羊绒纱线无缝织造装置及", "控制方法"]) == "羊绒纱线无缝织造装置及控制方法"

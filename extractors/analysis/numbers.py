@@ -314,6 +314,8 @@ def _patent_compact(text: str) -> str:
     compact = compact.replace("·", ".").replace(",", ".").replace("。", ".")
     compact = re.sub(r"^(?:专利号|申请号|授权号)[:：]?", "", compact)
     compact = re.sub(r"^(?:ZL|CN)[.:：]?(?=\d)", "", compact)
+    # the dot before the check character read as a colon ("201310340567:9": a speck above it)
+    compact = re.sub(r"(?<=\d)[:：](?=[0-9X]$)", ".", compact)
     # OCR misreads of "ZL" ("Z1", "2L", "ZI", "21") in front of a 12-digit number
     return re.sub(r"^(?:Z2L|Z[1I]|2L|21)(?=(?:19|20)\d{10}\.?[0-9X]?$)", "", compact)
 

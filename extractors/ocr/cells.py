@@ -10,7 +10,7 @@ from typing import Hashable, Sequence
 from PIL import Image
 
 from extractors.ocr.engine import OcrEngine, OcrTimeout, OcrWord, without_noise
-from extractors.ocr.grid import TableGrid, cell_strip, placement_at, stack_crops
+from extractors.ocr.grid import StripPlacement, TableGrid, cell_strip, placement_at, stack_crops
 from extractors.ocr.tesseract import TesseractEngine
 from pipeline.core.text import CJK_IDEOGRAPH, count_cjk_ideographs
 
@@ -24,10 +24,41 @@ def remaining(deadline: float) -> float:
 CELL_KEY = "table-cell"
 
 
+def strip_pieces(strip: Image.Image, placements: Sequence[StripPlacement],
+                 max_height: int) -> list[tuple[Image.Image, list[StripPlacement]]]:
+    """The strip cut between cells into pieces no taller than `max_height` (a taller cell
+    stands alone), each with its placements.
+
+    A table of sixty rows stacks into a strip five pages tall, and the detector's working
+    memory grows with the largest image it has seen and stays: one piece a page tall
+    costs what a page costs.
+    """
+    groups: list[list[StripPlacement]] = []
+    for placement in placements:
+        if groups and placement.bottom - groups[-1][0].top <= max_height:
+            groups[-1].append(placement)
+        else:
+            groups.append([placement])
+    pieces = []
+    for index, group in enumerate(groups):
+        top = 0 if index == 0 else (groups[index - 1][-1].bottom + group[0].top) // 2
+        bottom = strip.height if index == len(groups) - 1 else (group[-1].bottom + groups[index + 1][0].top) // 2
+        pieces.append((strip.crop((0, top, strip.width, bottom)),
+                       [replace(p, top=p.top - top, bottom=p.bottom - top, offset_y=p.offset_y + top) for p in group]))
+    return pieces
+
+
 def _strip_words(strip: Image.Image, placements, dpi: float, engine: OcrEngine, table_index: int,
-                 deadline: float) -> dict[int, list[OcrWord]]:
-    """A cell strip read as one uniform block; words per cell, in page pixels."""
+                 deadline: float, max_height: int) -> dict[int, list[OcrWord]]:
+    """A cell strip read as uniform blocks of at most `max_height` pixels; words per cell, in page pixels."""
     by_cell: dict[int, list[OcrWord]] = {}
+    for piece, piece_placements in strip_pieces(strip, placements, max_height):
+        _read_piece(piece, piece_placements, dpi, engine, table_index, deadline, by_cell)
+    return by_cell
+
+
+def _read_piece(strip: Image.Image, placements, dpi: float, engine: OcrEngine, table_index: int,
+                deadline: float, by_cell: dict[int, list[OcrWord]]) -> None:
     for word in without_noise(engine.recognize(strip, dpi, remaining(deadline), uniform_block=True), engine):
         placement = placement_at(placements, (word.box[1] + word.box[3]) / 2)
         if placement is None:
@@ -37,7 +68,6 @@ def _strip_words(strip: Image.Image, placements, dpi: float, engine: OcrEngine, 
         by_cell.setdefault(placement.cell, []).append(
             OcrWord(word.text, box, word.confidence, line_key=(CELL_KEY, table_index, placement.cell, word.line_key),
                     figure_confidence=word.figure_confidence))
-    return by_cell
 
 
 def _numbers_engine(engine: OcrEngine) -> OcrEngine | None:
@@ -89,11 +119,11 @@ def read_cells(erased: Image.Image, grids: Sequence[TableGrid], dpi: float, engi
         stacked = cell_strip(erased, grid, dpi)
         if stacked is None:
             continue
-        by_cell = _strip_words(*stacked, dpi, engine, table_index, deadline)
+        by_cell = _strip_words(*stacked, dpi, engine, table_index, deadline, erased.height)
         figures = [c for c, ws in by_cell.items() if ws and _doubtful_figures(ws)]
         restacked = cell_strip(erased, grid, dpi, only=set(figures)) if figures and numbers_engine else None
         if restacked is not None:
-            again = _strip_words(*restacked, dpi, numbers_engine, table_index, deadline)
+            again = _strip_words(*restacked, dpi, numbers_engine, table_index, deadline, erased.height)
             for cell, reread in again.items():
                 if _cjk_of(reread) == _cjk_of(by_cell[cell]) and _figures_only("".join(w.text for w in reread)):
                     by_cell[cell] = reread
