@@ -83,6 +83,22 @@ def test_join_words_tab_across_column_gap_nothing_between_cjk():
     assert join_words(words) == "序号\tZL 2021\t专利"
 
 
+def test_a_rows_figure_confidence_is_its_figures_not_its_row_number():
+    from extractors.ocr.layout import lowest_figure_confidence
+
+    def word(text, x0, figure=None):
+        return PlacedWord(text, x0, 100, x0 + 40, 130, confidence=95, figure_confidence=figure)
+
+    numbered = [word("1", 10, 62.2), word("集群占地面积", 80), word("平方公里", 300), word("45.4", 500, 99.5)]
+    assert lowest_figure_confidence(numbered) == 99.5
+    assert lowest_figure_confidence([word("（3）", 10, 40), word("产值", 80), word("88.8", 300, 75)]) == 75
+    # a figure first in its row is a figure: "45.4" and "2021年" are no ordinals
+    assert lowest_figure_confidence([word("45.4", 10, 62.2), word("平方公里", 80)]) == 62.2
+    assert lowest_figure_confidence([word("2021年", 10, 70), word("88.8", 80, 99)]) == 70
+    assert lowest_figure_confidence([word("1", 10, 62.2)]) == 62.2  # alone, it is what the row holds
+    assert lowest_figure_confidence([word("集群", 10)]) is None
+
+
 def test_group_rows_brings_table_cells_read_as_separate_blocks_into_one_row():
     left = [PlacedWord("1", 0, 100, 8, 112)]
     middle = [PlacedWord("ZL202110234567.8", 50, 101, 150, 113)]

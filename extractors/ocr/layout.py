@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -168,8 +169,20 @@ def _stacked(a: PlacedWord, b: PlacedWord) -> bool:
     return overlap < 0.5 * min(a.height, b.height)
 
 
+# A row's leading ordinal: "1", "12.", "3、", "（4）" numbers the row; no check reads it.
+_ORDINAL = re.compile(r"[（(]?\d{1,3}[)）.．、]?")
+
+
 def lowest_figure_confidence(words: Sequence[PlacedWord]) -> float | None:
-    scores = [w.figure_confidence for w in words if w.figure_confidence is not None]
+    """The weakest digit of the row's figures (0..100), None when none was scored.
+
+    `words` in reading order. The row's leading ordinal does not count: a faint "1" in the
+    number column of a form doubted "集群占地面积 45.4" read surely beside it.
+    """
+    figures = list(words)
+    if len(figures) > 1 and _ORDINAL.fullmatch(figures[0].text.strip()):
+        figures = figures[1:]
+    scores = [w.figure_confidence for w in figures if w.figure_confidence is not None]
     return min(scores) if scores else None
 
 
