@@ -131,3 +131,17 @@ def test_a_weak_digit_sends_its_line_to_the_small_model_and_punctuation_does_not
     assert _weakest("二〇二一年", [0.9, 0.8, 0.9, 0.9, 0.95], 0.9) == (0.8, 1.0, 1.0)  # no digits: nothing to doubt
     # a standard number's letter: the digits are sure, the "O" that should be "0" is not
     assert _weakest("Q/YTO12", [1.0, 0.9, 1.0, 0.95, 0.64, 1.0, 1.0], 0.9) == (0.64, 1.0, 0.64)
+
+
+def test_the_small_models_reading_is_kept_unless_it_drops_a_character_and_disagreeing_figures_stay_in_doubt() -> None:
+    from extractors.ocr.ppocr import Line, better_reading
+
+    box = (0.0, 0.0, 100.0, 20.0)
+    tiny = Line("5.Q/YTO12-2021《规程》", box, 0.97, 0.64, 0.99, 0.64)
+    kept = better_reading(tiny, ("5.Q/YT012-2021《规程》", 0.98, 0.62, 0.62, 0.62))
+    assert kept.text == "5.Q/YT012-2021《规程》" and kept.reread  # less sure by its own scale, still kept
+    assert kept.min_digit == 0.62  # "O" against "0": the figures differ, the weaker digit stands
+    dropped = better_reading(Line("工业口联网平台", box, 0.93, 0.35, 1.0), ("工业联网平台", 0.99, 0.99, 1.0, 1.0))
+    assert dropped.text == "工业口联网平台" and not dropped.reread  # a lost character is never an improvement
+    ones = better_reading(Line("产值年均增速：17.0%", box, 0.95, 0.62, 0.62, 0.62), ("产值年均增速：17.0%", 0.99, 0.97, 0.97, 0.97))
+    assert ones.min_digit == 0.97  # the same figures: the small model's confidence

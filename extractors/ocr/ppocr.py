@@ -183,6 +183,10 @@ def _meaningful_count(text: str) -> int:
     return sum(1 for ch in text if _meaningful(ch))
 
 
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
 def _weakest(text: str, confs: list[float], score: float) -> tuple[float, float, float]:
     """(lowest confidence of a meaningful character, of a digit, of a digit or Latin
     letter) of one reading."""
@@ -209,6 +213,24 @@ def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float, fl
         confs = [float(c) for c in (getattr(word, "confs", None) or [])]
         results.append((text, float(score), *_weakest(text, confs, float(score))))
     return results
+
+
+def better_reading(tiny: Line, small: tuple[str, float, float, float, float]) -> Line:
+    """The line as the small model read it (`_recognize`'s tuple), unless that drops a
+    digit, letter or ideograph the tiny model read.
+
+    Two models' confidences are not on one scale (a blotted "0" scores 0.56 or 0.73 by the
+    batch it is read in), and the small one reads with fewer errors. Where the two read the
+    figures differently they stay in doubt (the weaker digit's confidence); where they agree
+    the small model's stands: the tiny one is unsure of every thin "1" of some fonts
+    (0.56–0.62 on the development set's scans).
+    """
+    text, score, low, digit, code = small
+    if _meaningful_count(text) < _meaningful_count(tiny.text):
+        return tiny
+    if _digits(text) != _digits(tiny.text):
+        digit = min(digit, tiny.min_digit)
+    return Line(text, tiny.box, score, low, digit, code, reread=True)
 
 
 def _axis_box(quad: np.ndarray, size: tuple[int, int]) -> PixelBox:
@@ -286,13 +308,8 @@ def read_lines(models: _Models, image: Image.Image, dpi: float, reread_below: fl
         if weak:
             REREAD_COUNT[0] += len(weak)
             again = _recognize(models.small_rec(), [crops[i] for i in weak])
-            for i, (text, score, low, digit, code) in zip(weak, again):
-                # two models' confidences are not on one scale (a blotted "0" scores 0.56 or
-                # 0.73 by the batch it is read in); the small one reads with fewer errors
-                if _meaningful_count(text) >= _meaningful_count(lines[i].text):
-                    # a figure is as doubtful as its less sure reading: a blot both models
-                    # read "88.8" costs the tiny one a quarter of its confidence, the small one less
-                    lines[i] = Line(text, lines[i].box, score, low, min(digit, lines[i].min_digit), code, reread=True)
+            for i, reading in zip(weak, again):
+                lines[i] = better_reading(lines[i], reading)
     # weak lines are kept with their score: many of them mean the page lies the wrong way
     # round (the page's caller drops them once that is settled: `engine.without_noise`)
     return [line for line in lines if line.text.strip()]
