@@ -146,10 +146,12 @@ def run_engine(engine_name: str, reread_below: float, pages: list[Page], workers
     groups: dict[str, dict] = {}
     for page in pages:
         ref, got = norm(page.reference), norm(texts[page.name])
-        g = groups.setdefault(page.group, {"chars": 0, "ordered": 0, "free": 0, "pages": 0})
+        g = groups.setdefault(page.group, {"chars": 0, "ordered": 0, "free": 0, "missed": 0, "pages": 0})
         g["chars"] += len(ref)
         g["ordered"] += Levenshtein.distance(ref, got)
-        g["free"] += max(len(ref), len(got)) - sum((Counter(ref) & Counter(got)).values())
+        common = sum((Counter(ref) & Counter(got)).values())
+        g["free"] += max(len(ref), len(got)) - common
+        g["missed"] += len(ref) - common  # printed characters not read (text in figures not counted)
         g["pages"] += 1
     return {
         "wall_s_per_page": wall / len(pages),
@@ -158,7 +160,7 @@ def run_engine(engine_name: str, reread_below: float, pages: list[Page], workers
         "peak_mb": max(r[3] for r in results),
         "rereads": sum(r[4] for r in results),
         "groups": {k: {"cer_ordered": v["ordered"] / max(1, v["chars"]), "cer_free": v["free"] / max(1, v["chars"]),
-                       "pages": v["pages"]} for k, v in groups.items()},
+                       "cer_missed": v["missed"] / max(1, v["chars"]), "pages": v["pages"]} for k, v in groups.items()},
     }
 
 
@@ -198,16 +200,17 @@ def main() -> None:
         "",
         f"日期：{dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC；{os.cpu_count()} 核；2 个 spawn 工作进程，各 1 线程；"
         f"页面按 PDF 读取器的方式渲染（扫描件按其原分辨率，{min_dpi}–{dpi} dpi），经 `extractors.ocr.page.ocr_image` 全流程。",
-        "字符错误率：去空白、NFKC 宽度折叠、去引导点、“丶”作“、”；ordered = 按阅读顺序的编辑距离，free = 不计顺序。",
+        "字符错误率：去空白、NFKC 宽度折叠、去引导点、“丶”作“、”；ordered = 按阅读顺序的编辑距离，free = 不计顺序，missed = 参考文字中未读出的字符（页面插图中的文字参考里没有，不计）。",
         "本机与其他任务共用，负载（`uptime`）：",
         "",
         *[f"- `{load}`" for load in loads],
         "",
-        "| 引擎 | " + " | ".join(f"{g} ordered / free" for g in groups) + " | 墙钟 s/页 | 冷启动 s | 峰值内存 MB | 复读行数 |",
+        "| 引擎 | " + " | ".join(f"{g} ordered / free / missed" for g in groups) + " | 墙钟 s/页 | 冷启动 s | 峰值内存 MB | 复读行数 |",
         "|---" * (len(groups) + 5) + "|",
     ]
     for label, r in results.items():
-        cells = [f"{r['groups'][g]['cer_ordered']:.2%} / {r['groups'][g]['cer_free']:.2%}" if g in r["groups"] else "—"
+        cells = [f"{r['groups'][g]['cer_ordered']:.2%} / {r['groups'][g]['cer_free']:.2%} / {r['groups'][g]['cer_missed']:.2%}"
+                 if g in r["groups"] else "—"
                  for g in groups]
         lines.append(f"| {label} | " + " | ".join(cells) +
                      f" | {r['wall_s_per_page']:.2f} | {r['cold_s']:.1f} | {r['peak_mb']:.0f} | {r['rereads']} |")
