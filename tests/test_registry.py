@@ -127,7 +127,8 @@ def test_docx_named_pdf_is_read_as_docx(tmp_path: Path, settings: Settings) -> N
 
 
 def test_a_reader_that_runs_too_long_is_stopped(tmp_path: Path, settings: Settings) -> None:
-    member = _member(_write_docx(tmp_path / "长文档.docx", paragraphs=4000))
+    # long enough to outlast pebble's timeout poll (every 0.1 s) on a fast machine (4000 paragraphs were read before it looked, 1 run in 6)
+    member = _member(_write_docx(tmp_path / "长文档.docx", paragraphs=20000))
     finding = _only_finding(read_member(member, settings.model_copy(update={"file_timeout_s": 0.02})))
     assert finding.code is FindingCode.FILE_UNREADABLE and "超时" in finding.message
 
