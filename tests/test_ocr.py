@@ -83,6 +83,21 @@ def test_join_words_tab_across_column_gap_nothing_between_cjk():
     assert join_words(words) == "序号\tZL 2021\t专利"
 
 
+def test_a_wrapped_prose_line_under_a_list_number_is_not_a_wrapped_cell():
+    """A text PDF's numbered paragraph: "18." and its text a space apart, the last word
+    wrapped to the next line at the left margin. Cells stand a gutter apart; this is one."""
+    number = PlacedWord("18.", 62.7, 569.2, 75.0, 581.0)
+    text = PlacedWord("河南鼎盛起重实业有限公司（统一社会信用代码：91410783MAP0NJ799Q），国家高新技术企", 78.0, 569.2, 524.7, 581.0)
+    wrapped = PlacedWord("业", 62.7, 586.0, 73.5, 597.8)
+    rows = group_rows([[number], [text], [wrapped]])
+    assert [join_words(r) for r in rows] == [join_words([number, text]), "业"]
+    # the same three words as cells of a borderless table (a gutter between the columns) do join
+    cell = PlacedWord("河南鼎盛起重实业有限", 62.7, 569.2, 180.0, 581.0)
+    code = PlacedWord("91410783MAP0NJ799Q", 240.0, 569.2, 400.0, 581.0)
+    rest = PlacedWord("公司", 62.7, 586.0, 90.0, 597.8)
+    assert len(group_rows([[cell], [code], [rest]])) == 1
+
+
 def test_a_rows_figure_confidence_is_its_figures_not_its_row_number():
     from extractors.ocr.layout import lowest_figure_confidence
 
