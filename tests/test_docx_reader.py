@@ -318,7 +318,7 @@ def test_docx_whose_parts_inflate_like_a_bomb_is_refused(tmp_path: Path, setting
 
 
 def test_generated_docx_packet_pages_match_the_truth(tmp_path: Path, settings: Settings) -> None:
-    generate = pytest.importorskip("sample_docs.generate")
+    from sample_docs import generate
     truth = generate.generate_packet("docx", tmp_path / "gen", seed=7)
     path = next((tmp_path / "gen" / "packets").glob("*.docx"))
     doc = read_docx(_member(path), settings).document

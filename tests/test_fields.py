@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tests.rounds import TITLES_2022
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -241,10 +240,6 @@ def test_nothing_written_gives_nulls_for_every_key() -> None:
 GENERATED = [("text_table", 17), ("text_prose", 3), ("docx", 15)]
 
 
-def _modules_ready() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("sample_docs.generate", "pipeline.intake.packet", "extractors.readers.registry"))
-
-
 def read_generated(variant: str, seed: int, out: Path):
     """Generate one packet and read it through the real stages up to find_sections."""
     from extractors.readers.registry import read_member
@@ -261,7 +256,6 @@ def read_generated(variant: str, seed: int, out: Path):
     return truth, docs, find_sections(docs)
 
 
-@pytest.mark.skipif(not _modules_ready(), reason="sample generator / packet loader / readers not available yet")
 @pytest.mark.parametrize(("variant", "seed"), GENERATED)
 def test_generated_packet_indicators_are_exact(variant: str, seed: int, tmp_path: Path) -> None:
     truth, docs, index = read_generated(variant, seed, tmp_path)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tests.rounds import TITLES_2022
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -286,10 +285,6 @@ def test_absent_items_give_empty_lists() -> None:
 # --------------------------------------------------------------------------- generated packets
 
 
-def _modules_ready() -> bool:
-    return all(importlib.util.find_spec(m) is not None for m in ("sample_docs.generate", "pipeline.intake.packet", "extractors.readers.registry"))
-
-
 def _f1(predicted: list[dict], gold: list[dict]) -> float:
     def key(entry: dict) -> str:
         entry = dict(entry)
@@ -307,7 +302,6 @@ def _f1(predicted: list[dict], gold: list[dict]) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-@pytest.mark.skipif(not _modules_ready(), reason="sample generator / packet loader / readers not available yet")
 @pytest.mark.parametrize(("variant", "seed"), [("text_table", 12), ("text_prose", 10), ("docx", 3)])
 def test_generated_packet_lists_match_truth(variant: str, seed: int, tmp_path: Path) -> None:
     from extractors.readers.registry import read_member

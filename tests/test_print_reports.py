@@ -49,7 +49,7 @@ def _flat(text: str | None) -> str:
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory) -> dict:
     """A compliant generated packet (pass) and one with defects (fail), through the driver."""
-    generate = pytest.importorskip("sample_docs.generate")
+    from sample_docs import generate
     from pipeline.app.driver import process_packet
     from pipeline.core.settings import Settings
 

@@ -142,7 +142,6 @@ def test_an_unexpected_reader_error_becomes_a_finding(tmp_path: Path, settings: 
 
 
 def test_pdf_members_go_to_the_pdf_reader(tmp_path: Path, settings: Settings) -> None:
-    pytest.importorskip("extractors.readers.pdf")
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
     from reportlab.pdfgen import canvas

@@ -42,7 +42,7 @@ class _Tags(HTMLParser):
 
 @pytest.fixture(scope="module")
 def packet(tmp_path_factory) -> dict:
-    generate = pytest.importorskip("sample_docs.generate")
+    from sample_docs import generate
     from pipeline.app.driver import process_packet
     from pipeline.core.settings import Settings
 

@@ -570,7 +570,7 @@ def test_write_packet_outputs_drafts_intro_when_driver_did_not(sample: SamplePac
 @pytest.mark.slow
 def test_reports_for_a_generated_packet_through_the_driver(tmp_path: Path) -> None:
     """A generated packet with list defects: the real checks' findings mark the right list rows."""
-    generate = pytest.importorskip("sample_docs.generate")
+    from sample_docs import generate
     from pipeline.app.driver import process_packet
     from pipeline.core.settings import Settings
 

@@ -157,7 +157,7 @@ def test_not_a_workbook_is_unreadable(tmp_path: Path, settings: Settings) -> Non
 
 
 def test_generated_list_workbook_reads(tmp_path: Path, settings: Settings) -> None:
-    generate = pytest.importorskip("sample_docs.generate")
+    from sample_docs import generate
     generate.generate_packet("folder", tmp_path / "gen", seed=5)
     workbooks = sorted((tmp_path / "gen" / "packets").rglob("*.xlsx"))
     assert workbooks, "the folder variant carries at least one XLSX list"
