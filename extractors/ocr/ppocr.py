@@ -247,17 +247,13 @@ def _margin_crop(pixels: np.ndarray, box: PixelBox, margin: float = 0.3) -> np.n
     return pixels[int(max(0, top - pad)): int(bottom + pad) + 1, int(max(0, x0 - pad)): int(x1 + pad) + 1]
 
 
-# The detector's input, x/255 normalised by its mean and std of 0.5 (RapidOCR's config for
-# every PP-OCR detector): x/127.5 - 1, one table lookup per grey.
-_DET_LEVELS = (np.arange(256, dtype=np.float32) / np.float32(127.5) - np.float32(1.0))
-
-
 def _detect(det, gray: np.ndarray, scale: float):
     """The detector's boxes on the grey page scaled by `scale`, in full-page pixels.
 
     RapidOCR's own path takes an RGB page and normalises its three channels in float64. A
-    grey page's three channels are one: it is resized as one channel and normalised with
-    one lookup per pixel; the box post-processing and order are RapidOCR's own.
+    grey page's three channels are one: it is resized as one channel and each channel is
+    a lookup of its grey in the detector's own mean and std; the box post-processing and
+    order are RapidOCR's own.
     """
     height, width = gray.shape
     scaled = (max(1, round(height * scale)), max(1, round(width * scale)))
@@ -267,8 +263,10 @@ def _detect(det, gray: np.ndarray, scale: float):
     small = gray if scaled == gray.shape else np.asarray(
         Image.fromarray(gray).resize((scaled[1], scaled[0]), Image.Resampling.BILINEAR))
     resized = cv2.resize(small, (net[1], net[0]))  # to multiples of 32, as RapidOCR does
-    plane = _DET_LEVELS[resized]
-    batch = np.ascontiguousarray(np.broadcast_to(plane, (1, 3, *plane.shape)))
+    mean, std = (np.asarray(list(v) if v is not None else [0.5] * 3, dtype=np.float32).reshape(3, 1)
+                 for v in (det.mean, det.std))  # None: RapidOCR's DetPreProcess default
+    levels = (np.arange(256, dtype=np.float32)[None, :] / np.float32(255) - mean) / std
+    batch = levels[:, resized][None]  # (1, 3, height, width)
     preds = det.session(batch)
     boxes, _ = det.postprocess_op(preds, scaled)
     if len(boxes) < 1:
