@@ -20,6 +20,7 @@ Threads: `start_thread` for background work in this process (daemon threads, nam
 from __future__ import annotations
 
 import atexit
+import functools
 import importlib
 import multiprocessing
 import os
@@ -88,18 +89,25 @@ def _worker_start(memory_bytes: int | None, modules: tuple[str, ...]) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return None
+
+
 def _release_freed_memory() -> None:
     """Hand the heap's freed pages back to the system (glibc keeps them otherwise).
 
     An OCR page frees hundreds of MB of images and engine buffers in pieces; kept, they
     fragment into a resident size that grows page after page towards the worker's cap.
     """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _task(fn: Callable[..., Any], *args: Any) -> Any:
