@@ -84,14 +84,21 @@ def _trust_identifier(record: Record, label: str) -> Record:
     return Record({k: v for k, v in record.fields.items() if k == "lead"}, record.text, record.evidence, free=True)
 
 
-def standard_from(record: Record) -> StandardEntry | None:
-    record = _trust_identifier(record, "STANDARD_NO")
+def _identifier_text(record: Record, label: str) -> tuple[Record, str | None]:
+    """The row to read (see `_trust_identifier`) and its identifier as written: the number
+    cell, else the first `label` span of the row's text."""
+    record = _trust_identifier(record, label)
     number_text = record.fields.get("number")
     if number_text is None:
-        span = _first_span(record.text, "STANDARD_NO")
-        if span is None:
-            return None
-        number_text = nlp.original_text(record.text, span)
+        span = _first_span(record.text, label)
+        number_text = nlp.original_text(record.text, span) if span is not None else None
+    return record, number_text
+
+
+def standard_from(record: Record) -> StandardEntry | None:
+    record, number_text = _identifier_text(record, "STANDARD_NO")
+    if number_text is None:
+        return None
     number = numbers.normalize_standard_number(number_text)
     if number is None:
         return None
@@ -114,13 +121,9 @@ def standard_from(record: Record) -> StandardEntry | None:
 
 
 def patent_from(record: Record) -> PatentEntry | None:
-    record = _trust_identifier(record, "PATENT_NO")
-    number_text = record.fields.get("number")
+    record, number_text = _identifier_text(record, "PATENT_NO")
     if number_text is None:
-        span = _first_span(record.text, "PATENT_NO")
-        if span is None:
-            return None
-        number_text = nlp.original_text(record.text, span)
+        return None
     number = numbers.normalize_patent_number(number_text)
     if number is None or len(re.findall(r"\d", number)) < 8:
         return None  # every kind of number has eight digits or more: this row continues a cell above

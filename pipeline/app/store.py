@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -139,28 +139,11 @@ class StoredRun:
 
     @classmethod
     def of(cls, run: Run) -> "StoredRun":
-        return cls(
-            id=run.id,
-            packet_id=run.packet_id,
-            packet_hash=run.packet_hash,
-            file_hashes=dict(run.file_hashes or {}),
-            ruleset_requested=run.ruleset_requested,
-            ruleset=run.ruleset,
-            code_version=run.code_version,
-            status=run.status,
-            errors=run.errors,
-            warnings=run.warnings,
-            infos=run.infos,
-            reason=run.reason,
-            timings=dict(run.timings or {}),
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            output_dir=run.output_dir,
-            source_path=run.source_path,
-            origin=run.origin,
-            cluster_name=run.cluster_name,
-            region=run.region,
-        )
+        """Every field read off the row while its session is open; mappings copied, not shared."""
+        values = {f.name: getattr(run, f.name) for f in fields(cls)}
+        values["file_hashes"] = dict(values["file_hashes"] or {})
+        values["timings"] = dict(values["timings"] or {})
+        return cls(**values)
 
 
 def _utcnow() -> datetime:

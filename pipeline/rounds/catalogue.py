@@ -9,27 +9,14 @@ with the rest of the `Ruleset`; a wrong key is named by its path
 
 from __future__ import annotations
 
-import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from pipeline.core.result import INDICATOR_KEYS
+from pipeline.rounds.parts import Patterns, _Strict, per_indicator
 
 Kind = Literal["money", "pct", "count", "area"]
 KINDS: tuple[str, ...] = ("money", "pct", "count", "area")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def every_indicator(keys, what: str) -> None:
-    """Raise unless `keys` name each of the 16 indicators exactly (for `what`: labels, indicators)."""
-    missing = [k for k in INDICATOR_KEYS if k not in keys]
-    unknown = [k for k in keys if k not in INDICATOR_KEYS]
-    if missing or unknown:
-        raise ValueError(f"{what} missing for {missing}, unknown keys {unknown}")
 
 
 def _no_blank_words(words: list[str]) -> list[str]:
@@ -83,17 +70,7 @@ class ClauseFilter(_Strict):
 
     name: str
     scope: Literal["clause", "sentence", "subject"] = "clause"
-    patterns: list[str] = Field(min_length=1)
-
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
-        return patterns
+    patterns: Patterns = Field(min_length=1)
 
 
 class IndicatorCatalogue(_Strict):
@@ -108,13 +85,8 @@ class IndicatorCatalogue(_Strict):
     # clauses whose figures are not the cluster's: aggregates, other periods, plans
     not_the_cluster: list[ClauseFilter] = Field(default_factory=list)
     # a clause opening with one of these names the cluster as its subject again
-    cluster_subjects: list[str] = Field(default_factory=list)
-    indicators: dict[str, IndicatorSpec]
-
-    @field_validator("cluster_subjects")
-    @classmethod
-    def _subjects_compile(cls, patterns: list[str]) -> list[str]:
-        return ClauseFilter._compiles(patterns)
+    cluster_subjects: Patterns = Field(default_factory=list)
+    indicators: Annotated[dict[str, IndicatorSpec], per_indicator("indicators")]
 
     @field_validator("units")
     @classmethod
@@ -125,12 +97,6 @@ class IndicatorCatalogue(_Strict):
         for words in units.values():
             _no_blank_words(words)
         return units
-
-    @field_validator("indicators")
-    @classmethod
-    def _every_indicator(cls, indicators: dict[str, IndicatorSpec]) -> dict[str, IndicatorSpec]:
-        every_indicator(indicators, "indicators")
-        return indicators
 
     @model_validator(mode="after")
     def _units_of_kind(self) -> "IndicatorCatalogue":

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 import string
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipeline.core.result import COVER_KEYS, INDICATOR_KEYS, FindingCode, Severity
 
@@ -97,6 +97,37 @@ def known_indicators(keys: list[str]) -> list[str]:
     if unknown:
         raise ValueError(f"unknown indicator key(s) {unknown}; allowed: {list(INDICATOR_KEYS)}")
     return keys
+
+
+def _compiled(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
+    return patterns
+
+
+# a list of regular expressions, each checked to compile when the rule file is loaded
+Patterns = Annotated[list[str], AfterValidator(_compiled)]
+
+
+def every_indicator(keys, what: str) -> None:
+    """Raise unless `keys` name each of the 16 indicators exactly (for `what`: labels, indicators)."""
+    missing = [k for k in INDICATOR_KEYS if k not in keys]
+    unknown = [k for k in keys if k not in INDICATOR_KEYS]
+    if missing or unknown:
+        raise ValueError(f"{what} missing for {missing}, unknown keys {unknown}")
+
+
+def per_indicator(what: str) -> AfterValidator:
+    """A mapping's check that it has an entry for each indicator and no other (`what` names it in the error)."""
+
+    def check(keys):
+        every_indicator(keys, what)
+        return keys
+
+    return AfterValidator(check)
 
 
 class _Strict(BaseModel):
@@ -230,22 +261,12 @@ class Statement(_Strict):
     key: str
     label: str
     all_of: list[list[str]] = Field(default_factory=list)
-    regex: list[str] = Field(default_factory=list)
-    line_regex: list[str] = Field(default_factory=list)
+    regex: Patterns = Field(default_factory=list)
+    line_regex: Patterns = Field(default_factory=list)
     # made by a seal or a stamped date: on a scan, a line OCR could not read (below
     # `stamp_confidence`) in the item stands for it, since a red seal over the text is
     # exactly what OCR cannot read; the reviewer sees the page either way
     stamped: bool = False
-
-    @field_validator("regex", "line_regex")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from exc
-        return patterns
 
     @model_validator(mode="after")
     def _has_a_test(self) -> "Statement":

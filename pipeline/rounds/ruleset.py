@@ -13,13 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from pipeline.core.errors import IntakeError, UsageError
-from pipeline.rounds.catalogue import IndicatorCatalogue, every_indicator
+from pipeline.rounds.catalogue import IndicatorCatalogue
 from pipeline.core.result import Cover, Evidence, Finding, FindingCode, Severity
 from pipeline.rounds.parts import (
     MESSAGE_FIELDS,
@@ -32,6 +32,7 @@ from pipeline.rounds.parts import (
     Threshold,
     VerificationRules,
     _placeholders,
+    per_indicator,
     _Strict,
     format_number,
 )
@@ -55,7 +56,7 @@ class Ruleset(_Strict):
     years: list[int] = Field(min_length=1)
     items: list[RequiredItem] = Field(min_length=1)
     completeness: CompletenessRules
-    indicator_labels: dict[str, str]
+    indicator_labels: Annotated[dict[str, str], per_indicator("labels")]
     indicator_catalogue: IndicatorCatalogue
     criteria: list[Criterion] = Field(min_length=1)
     thresholds: dict[FindingCode, Threshold]
@@ -69,12 +70,6 @@ class Ruleset(_Strict):
         if years != sorted(set(years)):
             raise ValueError(f"years must be ascending without repeats, got {years}")
         return years
-
-    @field_validator("indicator_labels")
-    @classmethod
-    def _every_indicator_labelled(cls, labels: dict[str, str]) -> dict[str, str]:
-        every_indicator(labels, "labels")
-        return labels
 
     @field_validator("items")
     @classmethod
