@@ -32,10 +32,10 @@ from prefect.schedules import Cron
 from flows.batch_flow import nightly_flow
 from flows.packet_flow import log_failure, packet_via_flow
 from flows.prefect_env import prefect_home
-from flows.server import prefect_server, stop_child_processes
+from flows.server import prefect_server
 from pipeline.app.watcher import run_watcher
 from pipeline.core.errors import IntakeError, UsageError
-from pipeline.core.workers import start_thread
+from pipeline.core.workers import end_every_process, start_thread
 from pipeline.core.settings import get_settings
 
 
@@ -122,7 +122,7 @@ def serve_all(
             start_thread(partial(contextvars.copy_context().run, start_watch_run), name="start-watch-run")
             while not interrupted.wait(1.0) and serving.is_alive():
                 pass
-            stop_child_processes()
+            end_every_process(grace=5.0)  # the flow runs, their workers, the server
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipeline.core.errors import IntakeError
-from pipeline.core.workers import start_thread
+from pipeline.core.workers import start_program, start_thread, stop_program
 
 log = logging.getLogger("cluster_intake.serve")
 
@@ -77,11 +77,9 @@ class SupervisedServer:
         env.pop("PREFECT_API_URL", None)
         command = [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                    "--port", str(self.port), "--scheduler", "--ui", "--analytics-off"]
-        with self._log_path.open("ab") as server_log:
-            # its own session: a Ctrl-C at the terminal reaches `serve`, which then stops the
-            # server itself, instead of the server dying first and being restarted
-            self._process = subprocess.Popen(command, env=env, stdout=server_log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
+        # its own session: a Ctrl-C at the terminal reaches `serve`, which then stops the
+        # server itself, instead of the server dying first and being restarted
+        self._process = start_program(command, env, self._log_path)
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
@@ -112,34 +110,8 @@ class SupervisedServer:
 
     def stop(self) -> None:
         self._stopping.set()
-        process = self._process
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-
-
-def stop_child_processes(grace_s: float = 5.0) -> None:
-    """Every process this one started (flow runs, their workers): asked to stop, then killed."""
-    import psutil  # lazy: only `serve` needs it
-
-    children = psutil.Process().children(recursive=True)
-    for child in children:
-        try:
-            child.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _, alive = psutil.wait_procs(children, timeout=grace_s)
-    for child in alive:
-        try:
-            child.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=grace_s)
+        if self._process is not None:
+            stop_program(self._process)
 
 
 @contextmanager

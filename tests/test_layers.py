@@ -135,3 +135,26 @@ def test_imports_inside_functions_say_why():
 def test_no_product_module_over_500_lines():
     long = {str(p.relative_to(ROOT)): n for p in _modules().values() if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
     assert long == {}
+
+
+# what starts a thread or a process, by the name it is called with
+_STARTERS = {"Thread", "Popen", "Process", "ProcessPool", "ThreadPoolExecutor", "ProcessPoolExecutor", "Pool",
+             "fork", "system", "spawnv", "run", "call", "check_call", "check_output"}
+_STARTER_OWNERS = {"threading", "subprocess", "multiprocessing", "pebble", "os", "concurrent", "futures"}
+
+
+def test_one_module_starts_threads_and_processes():
+    """Every thread, worker and external program is started by `pipeline.core.workers`, under
+    its one policy for start method, cancellation, time and memory (issue 11.5)."""
+    starters = []
+    for module, path in _modules().items():
+        if module == "pipeline.core.workers":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            owner = node.func.value
+            owner_name = owner.id if isinstance(owner, ast.Name) else getattr(owner, "attr", None)
+            if node.func.attr in _STARTERS and owner_name in _STARTER_OWNERS:
+                starters.append(f"{path.relative_to(ROOT)}:{node.lineno} {owner_name}.{node.func.attr}")
+    assert starters == []

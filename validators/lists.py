@@ -86,16 +86,8 @@ def check_enterprises(enterprises: list[KeyEnterprise], ruleset: Ruleset) -> lis
             continue
         reason = validate_uscc(entry.uscc)
         if reason:
-            findings.append(
-                ruleset.finding(
-                    FindingCode.USCC_INVALID,
-                    item=ITEM_ENTERPRISES,
-                    evidence=_evidence([entry]),
-                    name=entry.name,
-                    uscc=entry.uscc,
-                    reason=reason,
-                )
-            )
+            findings.append(_entry_finding(ruleset, FindingCode.USCC_INVALID, ITEM_ENTERPRISES, entry,
+                                           name=entry.name, uscc=entry.uscc, reason=reason))
     for group in enterprise_groups(enterprises):
         if len(group) < 2:
             continue
@@ -119,10 +111,14 @@ def check_enterprises(enterprises: list[KeyEnterprise], ruleset: Ruleset) -> lis
     return findings
 
 
+def _entry_finding(ruleset: Ruleset, code: FindingCode, item: int, entry, **fields) -> Finding:
+    """A finding about one list entry; its evidence is the entry's row."""
+    return ruleset.finding(code, item=item, evidence=_evidence([entry]), **fields)
+
+
 def _number_invalid(code: FindingCode, item: int, entry, reason: str, ruleset: Ruleset) -> Finding:
     """A list entry whose number fails its scheme (a standard's or a patent's)."""
-    return ruleset.finding(code, item=item, evidence=_evidence([entry]), number=entry.number, reason=reason,
-                           title=entry.title or "")
+    return _entry_finding(ruleset, code, item, entry, number=entry.number, reason=reason, title=entry.title or "")
 
 
 # --- item 7: standards ------------------------------------------------------------------------
@@ -156,17 +152,9 @@ def check_patents(patents: list[PatentEntry], ruleset: Ruleset) -> list[Finding]
             findings.append(_number_invalid(FindingCode.PATENT_NUMBER_INVALID, ITEM_PATENTS, entry, reason, ruleset))
         kind = effective_patent_kind(entry, ruleset)
         if kind in ruleset.consistency.non_invention_kinds:
-            findings.append(
-                ruleset.finding(
-                    FindingCode.PATENT_NOT_INVENTION,
-                    item=ITEM_PATENTS,
-                    evidence=_evidence([entry]),
-                    number=entry.number,
-                    kind=kind,
-                    kind_label=KIND_LABELS.get(kind, kind),
-                    title=entry.title or "",
-                )
-            )
+            findings.append(_entry_finding(ruleset, FindingCode.PATENT_NOT_INVENTION, ITEM_PATENTS, entry,
+                                           number=entry.number, kind=kind, kind_label=KIND_LABELS.get(kind, kind),
+                                           title=entry.title or ""))
     by_number: dict[str, list[PatentEntry]] = defaultdict(list)
     for entry in patents:
         if entry.number.strip():

@@ -7,11 +7,13 @@ whether an item's blocks hold anything beyond its heading.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from pydantic import ConfigDict, Field
 
 from extractors.analysis.headings import ItemTitles, is_page_furniture, is_reference, nfkc
 from pipeline.core.document import Block, Line, Page, SourceDocument, Table
-from pipeline.core.result import Cover
+from pipeline.core.result import Cover, SectionResult
 
 
 
@@ -32,21 +34,19 @@ class LocatedBlock:
     block: Block
 
 
-@dataclass
-class SectionSpan:
-    """Where one required item sits: its heading and the blocks under it."""
+class SectionSpan(SectionResult):
+    """Where one required item sits: the contract's section fields, and the heading and the
+    blocks under it that the stages after section finding read."""
 
-    item: int
-    title: str  # canonical title
-    present: bool = False
-    empty: bool = False
-    file: str | None = None
-    first_page: int | None = None
-    last_page: int | None = None
-    toc_page: int | None = None
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
     heading: LocatedBlock | None = None
-    blocks: list[LocatedBlock] = field(default_factory=list)  # content after the heading, up to the next item
+    blocks: list[LocatedBlock] = Field(default_factory=list)  # content after the heading, up to the next item
     whole_file: bool = False  # the item is a file of its own (found by file name)
+
+    def result(self) -> SectionResult:
+        """The contract's part of the span (what `result.json` lists under `sections`)."""
+        return SectionResult(**{name: getattr(self, name) for name in SectionResult.model_fields})
 
 
 @dataclass

@@ -24,7 +24,7 @@ from pipeline.core.errors import FileUnreadable
 from extractors.readers.docx_styles import Styles, half_points
 from extractors.readers.docx_numbering import Numbering, format_number  # noqa: F401 - format_number is this reader's API
 from extractors.readers.docx_xml import A_NS, MC_NS, R_NS, V_NS, W_NS, W_VAL, WP_NS, int_attr, on, w
-from extractors.readers.embedded import EMU_PER_POINT, Picture, picture_jobs, read_picture_jobs, text_pictures
+from extractors.readers.embedded import Picture, extent_points, picture_jobs, read_picture_jobs, text_pictures
 from extractors.readers.outcome import FirstRead, PageJob, PageRead
 from extractors.readers.outcome import ReadOutcome
 from pipeline.core.filetypes import ZIP_READ_ERRORS, office_zip_problem
@@ -48,13 +48,7 @@ def _shown_size(blip) -> tuple[float | None, float | None]:
     frame = blip.getparent()
     while frame is not None and frame.tag not in _DRAWING_FRAMES:
         frame = frame.getparent()
-    extent = frame.find(f"{{{WP_NS}}}extent") if frame is not None else None
-    if extent is None:
-        return None, None
-    try:
-        return int(extent.get("cx")) / EMU_PER_POINT, int(extent.get("cy")) / EMU_PER_POINT
-    except (TypeError, ValueError):
-        return None, None
+    return extent_points(frame.find(f"{{{WP_NS}}}extent") if frame is not None else None)
 
 
 def read_docx(member: PacketMember, settings) -> ReadOutcome:

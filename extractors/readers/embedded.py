@@ -208,12 +208,13 @@ def _sheet_pictures(archive: zipfile.ZipFile, sheet_part: str, sheet_name: str) 
             extent = anchor.find(f"{{{XDR_NS}}}ext")
             if extent is None:
                 extent = anchor.find(f".//{{{A_NS}}}xfrm/{{{A_NS}}}ext")
-            width, height = _extent_points(extent)
+            width, height = extent_points(extent)
             found.append(Picture(media[blip.get(f"{{{R_NS}}}embed")], f"工作表“{sheet_name}”{cell}", width, height))
     return found
 
 
-def _extent_points(extent) -> tuple[float | None, float | None]:
+def extent_points(extent) -> tuple[float | None, float | None]:
+    """An `ext`/`extent` element's cx and cy (EMU) in points; None for a missing or broken one."""
     if extent is None:
         return None, None
     try:

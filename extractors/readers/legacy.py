@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import replace
@@ -31,6 +29,7 @@ from extractors.readers.outcome import FirstRead, ReadOutcome, finish_read
 from pipeline.core.document import FileKind
 from pipeline.core.errors import FileUnreadable
 from pipeline.core.filetypes import RTF_MAGIC
+from pipeline.core.workers import run_program
 from pipeline.intake.packet import PacketMember
 
 SOFFICE = "soffice"
@@ -76,30 +75,16 @@ def converted(member: PacketMember, settings) -> Iterator[Path]:
                    f"-env:UserInstallation={(work / 'profile').as_uri()}", "--convert-to", target,
                    "--outdir", str(work / "out"), str(source)]
         timeout = convert_timeout(settings)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                   start_new_session=True, env={**os.environ, "HOME": str(work)})
-        try:
-            output, _ = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
+        run = run_program(command, timeout, env={**os.environ, "HOME": str(work)})
+        if run.returncode is None:
             raise FileUnreadable(member.name, f"{label}转换为 {extension.upper()} 超时（超过 {timeout:.0f} 秒），已中止")
-        finally:
-            _kill_group(process)  # helpers LibreOffice may leave behind in its group
         result = work / "out" / f"source.{extension}"
-        if process.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
-            detail = _tail(output) or f"退出码 {process.returncode}"
+        if run.returncode != 0 or not result.is_file() or result.stat().st_size == 0:
+            detail = _tail(run.output) or f"退出码 {run.returncode}"
             raise FileUnreadable(member.name, f"{label}无法转换为 {extension.upper()}（文件可能已损坏或加密：{detail}）")
         yield result
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _kill_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    process.wait()
 
 
 def read_legacy(member: PacketMember, settings) -> FirstRead | ReadOutcome:

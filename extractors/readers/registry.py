@@ -165,16 +165,7 @@ def in_process(step: Callable, items: Sequence, settings, limit_of) -> list:
 
 def in_workers(step: Callable, items: Sequence, settings, limit_of) -> list:
     """A `FanOut` over this process's worker pool (`pipeline.core.workers`), each step under its limit."""
-    pool = worker_pool(settings)
-    futures = [(pool.submit(step, item, settings, timeout=limit_of(item, settings)), limit_of(item, settings))
-               for item in items]
-    results = []
-    for future, limit in futures:
-        try:
-            results.append(pool.outcome(future, limit))
-        except WorkerFailed as failure:
-            results.append(failure)
-    return results
+    return worker_pool(settings).map(step, items, settings, timeout=lambda item: limit_of(item, settings))
 
 
 def default_fan_out(settings) -> FanOut:

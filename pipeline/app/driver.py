@@ -23,10 +23,10 @@ from extractors.analysis.nlp import get_nlp
 from extractors.analysis.sections import find_sections
 from extractors.analysis.spans import SectionIndex
 from extractors.readers.registry import FanOut, default_fan_out, in_workers, read_members
-from pipeline.core.result import Cover, FileEntry, PacketResult, SectionResult
+from pipeline.core.result import Cover, FileEntry, PacketResult
 from pipeline.core.settings import Settings
 from pipeline.core.version import CODE_VERSION
-from pipeline.core.workers import WorkerFailed, start_thread, worker_pool
+from pipeline.core.workers import start_thread, worker_pool
 from pipeline.intake.packet import LoadedPacket, load_packet
 from pipeline.reports import write_packet_outputs
 from pipeline.reports.intro import draft_intro
@@ -78,18 +78,15 @@ def reporting(fan_out: FanOut, hook: ProgressHook) -> FanOut:
             results = fan_out(step, items, settings, limit_of)
             hook(what, total, total)
             return results
-        pool = worker_pool(settings)
-        futures = [(pool.submit(step, item, settings, timeout=limit_of(item, settings)), limit_of(item, settings), item)
-                   for item in items]
-        results, done = [], 0
-        for future, limit, item in futures:
-            try:
-                results.append(pool.outcome(future, limit))
-            except WorkerFailed as failure:
-                results.append(failure)
+        done = 0
+
+        def collected(item) -> None:
+            nonlocal done
             done += _units(step, item)
             hook(what, done, total)
-        return results
+
+        return worker_pool(settings).map(step, items, settings, timeout=lambda item: limit_of(item, settings),
+                                         collected=collected)
 
     return run
 
@@ -157,11 +154,6 @@ def file_entries(packet: LoadedPacket, docs) -> list[FileEntry]:
     return entries
 
 
-def section_result(span) -> SectionResult:
-    return SectionResult(item=span.item, title=span.title, present=span.present, empty=span.empty, file=span.file,
-                         first_page=span.first_page, last_page=span.last_page, toc_page=span.toc_page)
-
-
 def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, ruleset, findings, intro) -> PacketResult:
     """The contract result from the stages' outputs."""
     result = PacketResult(
@@ -169,7 +161,7 @@ def assemble_result(packet: LoadedPacket, docs, index, indicators, lists, rulese
         ruleset=ruleset.name,
         files=file_entries(packet, docs),
         cover=index.cover,
-        sections=[section_result(s) for s in index.sections],
+        sections=[s.result() for s in index.sections],
         indicators=indicators,
         lists=lists,
         findings=findings,

@@ -19,7 +19,7 @@ import sys
 import threading
 
 from pipeline.core.errors import ExitCode
-from pipeline.core.workers import end_every_process
+from pipeline.core.workers import end_every_process, start_thread
 
 INTERRUPTED_LINE = "已中断"
 GRACE_SECONDS = 4.0  # the main thread's unwinding may take this long before the reaper ends it
@@ -48,7 +48,7 @@ def _on_signal(signum, frame) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, signal.SIG_IGN)
     logging.disable(logging.CRITICAL)
-    threading.Thread(target=_reap, name="interrupt-reaper", daemon=True).start()
+    start_thread(_reap, name="interrupt-reaper")
     raise KeyboardInterrupt
 
 

@@ -84,6 +84,12 @@ def _require_packet(path: Path) -> None:
         raise UsageError(f"不是申报材料：{reason}")
 
 
+def _require_inbox(inbox: Path) -> None:
+    _require_path(inbox, "收件夹")
+    if not inbox.is_dir():
+        raise UsageError(f"收件夹不是文件夹：{inbox}")
+
+
 def _require_writable(out: Path) -> None:
     """The output folder exists (created if needed) and takes a file, or exit 3 naming it."""
     try:
@@ -175,9 +181,7 @@ def batch(
     """审查收件夹中的每份申报材料，写出 summary.xlsx、batch.json 和 report.html。"""
 
     def body() -> None:
-        _require_path(inbox, "收件夹")
-        if not inbox.is_dir():
-            raise UsageError(f"收件夹不是文件夹：{inbox}")
+        _require_inbox(inbox)
         settings = _settings(ruleset)
         _require_writable(out)
         from pipeline.app.batch import inbox_needs_processing  # lazy: start-up time (each command loads only what it runs)
@@ -247,9 +251,7 @@ def watch(
     def body() -> None:
         import logging
 
-        _require_path(inbox, "收件夹")
-        if not inbox.is_dir():
-            raise UsageError(f"收件夹不是文件夹：{inbox}")
+        _require_inbox(inbox)
         _require_writable(out)
         from pipeline.app.watcher import run_watcher  # lazy: start-up time (each command loads only what it runs)
 

@@ -15,6 +15,10 @@ Reading runs in worker processes so that a hostile file costs at most its limits
   worker tracebacks.
 
 Threads: `start_thread` for background work in this process (daemon threads, named).
+External programs run in a session of their own, so that a Ctrl-C at the terminal reaches
+this process alone, which then ends them: `run_program` (LibreOffice) under a time limit,
+its whole process group killed when it ends; `start_program` (the Prefect server) until
+`stop_program`.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -33,6 +38,7 @@ from contextlib import contextmanager
 from concurrent.futures import Future, TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import pebble
@@ -218,15 +224,23 @@ class WorkerPool:
         return self.outcome(self.submit(fn, *args, timeout=timeout), timeout)
 
     def map(self, fn: Callable[..., Any], items: Sequence[Any], *args: Any,
-            timeout: float | None = None) -> list[Any]:
-        """`fn(item, *args)` for every item, in order; a lost task gives its `WorkerFailed` in its place."""
-        futures = [self.submit(fn, item, *args, timeout=timeout) for item in items]
+            timeout: float | Callable[[Any], float | None] | None = None,
+            collected: Callable[[Any], None] | None = None) -> list[Any]:
+        """`fn(item, *args)` for every item, in order; a lost task gives its `WorkerFailed` in its place.
+
+        `timeout` is seconds, or a function of the item (each file its own limit);
+        `collected(item)` is called as each result is taken (progress)."""
+        limit_of = timeout if callable(timeout) else (lambda _item: timeout)
+        limits = [limit_of(item) for item in items]
+        futures = [self.submit(fn, item, *args, timeout=limit) for item, limit in zip(items, limits)]
         results: list[Any] = []
-        for future in futures:
+        for item, limit, future in zip(items, limits, futures):
             try:
-                results.append(self.outcome(future, timeout))
+                results.append(self.outcome(future, limit))
             except WorkerFailed as failure:
                 results.append(failure)
+            if collected is not None:
+                collected(item)
         return results
 
     def close(self) -> None:
@@ -300,3 +314,47 @@ def start_thread(target: Callable[[], Any], name: str) -> threading.Thread:
     thread = threading.Thread(target=target, name=name, daemon=True)
     thread.start()
     return thread
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    returncode: int | None  # None: stopped at its time limit
+    output: bytes  # stdout and stderr together
+
+
+def run_program(command: Sequence[str], timeout: float, env: dict[str, str] | None = None) -> ProgramRun:
+    """An external program, its output collected. It runs in a session of its own, so that at
+    its time limit, at an interrupt and when it ends, the whole group is killed: helpers it
+    leaves behind (LibreOffice's) never outlive it."""
+    process = subprocess.Popen(list(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return ProgramRun(None, b"")
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        process.wait()
+    return ProgramRun(process.returncode, output)
+
+
+def start_program(command: Sequence[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """A long-running external program, its output appended to `log`."""
+    with log.open("ab") as output:
+        return subprocess.Popen(list(command), env=env, stdout=output, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def stop_program(process: subprocess.Popen, grace: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it is still there after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)

@@ -403,54 +403,48 @@ def _findings_for_list(result: PacketResult, list_key: str) -> _CandidateIndex:
     ])
 
 
+@dataclass(frozen=True)
+class _Column:
+    """One column of a list's table: its header, the entry's attribute, and the Chinese
+    labels of its values (a list of values is joined with 、)."""
+
+    header: str
+    attr: str
+    labels: dict[str, str] | None = None
+    blank: str | None = ""  # what a missing value shows: "" for text, None (an empty cell) for a number
+
+    def cell(self, entry) -> Any:
+        value = getattr(entry, self.attr)
+        if isinstance(value, list):
+            return "、".join((self.labels or {}).get(v, v) for v in value)
+        if value is None:
+            return self.blank
+        return self.labels.get(value, value) if self.labels else value
+
+
+# each list's columns, and the attributes that name an entry in a finding's text
+_LIST_COLUMNS: dict[str, tuple[list[_Column], tuple[str, ...]]] = {
+    "key_enterprises": ([_Column("企业名称", "name"), _Column("统一社会信用代码", "uscc"),
+                         _Column("荣誉资质", "honors", HONOR_LABELS)], ("name", "uscc")),
+    "standards": ([_Column("标准号", "number"), _Column("标准名称", "title"), _Column("主持/参与", "role", ROLE_LABELS),
+                   _Column("起草单位排名", "rank", blank=None), _Column("年份", "year", blank=None)], ("number",)),
+    "patents": ([_Column("专利号", "number"), _Column("专利名称", "title"), _Column("专利权人", "holder"),
+                 _Column("类型", "kind", PATENT_KIND_LABELS), _Column("授权日期", "grant_date")], ("number",)),
+    "overseas_branches": ([_Column("机构名称", "name"), _Column("所在国家/地区", "country")], ("name",)),
+    "service_platforms": ([_Column("平台名称", "name"), _Column("级别", "level")], ("name",)),
+}
+
+
 def list_tables(result: PacketResult) -> list[ListTable]:
-    lists = result.lists
     tables: list[ListTable] = []
-
-    def build(key: str, headers: list[str], entries: list[Any], cells, keys) -> None:
+    for key, (columns, key_attrs) in _LIST_COLUMNS.items():
         candidates = _findings_for_list(result, key)
-        table = ListTable(key, LIST_LABELS[key], LIST_ITEMS[key], ["序号", *headers])
-        for n, entry in enumerate(entries, start=1):
-            entry_keys = [_compact(k) for k in keys(entry) if k]
+        table = ListTable(key, LIST_LABELS[key], LIST_ITEMS[key], ["序号", *(c.header for c in columns)])
+        for n, entry in enumerate(getattr(result.lists, key), start=1):
+            entry_keys = [_compact(k) for k in (getattr(entry, a) for a in key_attrs) if k]
             issues = candidates.matches(entry_keys, entry.evidence)
-            table.rows.append(ListRow([n, *cells(entry)], entry.evidence, issues))
+            table.rows.append(ListRow([n, *(c.cell(entry) for c in columns)], entry.evidence, issues))
         tables.append(table)
-
-    build(
-        "key_enterprises",
-        ["企业名称", "统一社会信用代码", "荣誉资质"],
-        lists.key_enterprises,
-        lambda e: [e.name, e.uscc or "", "、".join(HONOR_LABELS.get(h, h) for h in e.honors)],
-        lambda e: [e.name, e.uscc],
-    )
-    build(
-        "standards",
-        ["标准号", "标准名称", "主持/参与", "起草单位排名", "年份"],
-        lists.standards,
-        lambda e: [e.number, e.title or "", ROLE_LABELS.get(e.role, e.role), e.rank, e.year],
-        lambda e: [e.number],
-    )
-    build(
-        "patents",
-        ["专利号", "专利名称", "专利权人", "类型", "授权日期"],
-        lists.patents,
-        lambda e: [e.number, e.title or "", e.holder or "", PATENT_KIND_LABELS.get(e.kind, e.kind), e.grant_date or ""],
-        lambda e: [e.number],
-    )
-    build(
-        "overseas_branches",
-        ["机构名称", "所在国家/地区"],
-        lists.overseas_branches,
-        lambda e: [e.name, e.country or ""],
-        lambda e: [e.name],
-    )
-    build(
-        "service_platforms",
-        ["平台名称", "级别"],
-        lists.service_platforms,
-        lambda e: [e.name, e.level or ""],
-        lambda e: [e.name],
-    )
     return tables
 
 
