@@ -22,8 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.logging.loggers import flow_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.readers.registry import default_fan_out
-from pipeline.app.driver import process_packet
+from pipeline.app.driver import process_packet, read_one
 from pipeline.core.result import PacketResult, status_label
 from pipeline.core.settings import Settings, get_settings
 
@@ -42,7 +41,7 @@ def _task_for(stage: Callable[..., Any]) -> Task:
 @task(name="read-step", task_run_name="{label}", cache_policy=NO_CACHE)
 def reading_step_task(step: Callable, limit_of: Callable, label: str, item: Any, settings: Settings) -> Any:
     """One reading step on the worker pool, under its limit (a lost step comes back as its `WorkerFailed`)."""
-    return default_fan_out(settings)(step, [item], settings, limit_of)[0]
+    return read_one(step, item, settings, limit_of)
 
 
 class PrefectRunner:

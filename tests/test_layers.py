@@ -158,3 +158,12 @@ def test_one_module_starts_threads_and_processes():
             if node.func.attr in _STARTERS and owner_name in _STARTER_OWNERS:
                 starters.append(f"{path.relative_to(ROOT)}:{node.lineno} {owner_name}.{node.func.attr}")
     assert starters == []
+
+
+def test_flows_only_orchestrate_the_application():
+    """Flows call the application's stages; no flow imports a reader, OCR or analysis module."""
+    known = _modules()
+    reaching_down = [f"{path.relative_to(ROOT)}:{line} imports {target}"
+                     for module, path in known.items() if module.startswith("flows")
+                     for target, line, _ in _imports(path, known) if target.startswith("extractors")]
+    assert reaching_down == []

@@ -225,3 +225,22 @@ def test_a_statement_without_seal_and_date_is_reported_when_every_line_was_read(
                                                      method=method, confidence=confidence))]
     findings = check_verification_statement(index_with_item2(blocks), RULESET)
     assert len(findings) == 1 and "盖章" in findings[0].message and "落款日期" in findings[0].message
+
+
+# --- a date whose month or day the seal took --------------------------------------------------
+
+
+@pytest.mark.parametrize("date, method, dated", [
+    ("2022年月9日", ReadMethod.OCR, True),  # the month digit under the seal, read cleanly otherwise
+    ("二0二二 2022年9月日", ReadMethod.OCR, True),  # the day under it
+    ("2022年月9日", ReadMethod.TEXT, False),  # a text layer holds what was typed: no month is no date
+    ("2022年  月  日", ReadMethod.OCR, False),  # the template's blank date, filled in by nobody
+])
+def test_a_date_partly_under_the_seal_counts_only_on_a_scan(date, method, dated):
+    blocks = [Line(text=text, prov=Provenance(file=FILE, page=1, bbox=(72.0, 100.0 + 20 * i, 520.0, 114.0 + 20 * i),
+                                              method=method, confidence=95.0 if method is ReadMethod.OCR else None))
+              for i, text in enumerate([TEMPLATE[0], SEAL, date])]
+    findings = check_verification_statement(index_with_item2(blocks), RULESET)
+    assert (findings == []) is dated
+    if not dated:
+        assert "落款日期" in findings[0].message and "盖章" not in findings[0].message

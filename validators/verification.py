@@ -31,11 +31,14 @@ def compact_text(text: str) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text))
 
 
-def span_lines(span: SectionSpan) -> list[str]:
-    """The item's text, one entry per line or table row, in reading order."""
+def span_lines(span: SectionSpan, ocr_only: bool = False) -> list[str]:
+    """The item's text, one entry per line or table row, in reading order (only the lines
+    read by OCR with `ocr_only`)."""
     lines: list[str] = []
     for located in span.blocks:
         block = located.block
+        if ocr_only and block.prov.method is not ReadMethod.OCR:
+            continue
         if isinstance(block, Line):
             lines.append(block.text)
         elif isinstance(block, Table):
@@ -64,10 +67,14 @@ def unreadable_stamp(span: SectionSpan, rules: VerificationRules) -> bool:
     )
 
 
-def statement_made(statement: Statement, lines: list[str], rules: VerificationRules, stamp_unreadable: bool = False) -> bool:
-    """All synonym groups found, or a whole-text regex, or a one-line regex; a `stamped`
-    statement also when the item holds an unreadable stamp."""
+def statement_made(statement: Statement, lines: list[str], rules: VerificationRules, stamp_unreadable: bool = False,
+                   ocr_lines: list[str] = ()) -> bool:
+    """All synonym groups found, or a whole-text regex, or a one-line regex (an OCR-only one
+    on `ocr_lines`); a `stamped` statement also when the item holds an unreadable stamp."""
     if statement.stamped and stamp_unreadable:
+        return True
+    if any(re.search(pattern, unicodedata.normalize("NFKC", line).strip())
+           for line in ocr_lines for pattern in statement.ocr_line_regex):
         return True
     full_text = "\n".join(lines)
     compact = compact_text(full_text)
@@ -83,9 +90,10 @@ def statement_made(statement: Statement, lines: list[str], rules: VerificationRu
     return False
 
 
-def missing_statements(lines: list[str], ruleset: Ruleset, stamp_unreadable: bool = False) -> list[Statement]:
+def missing_statements(lines: list[str], ruleset: Ruleset, stamp_unreadable: bool = False,
+                       ocr_lines: list[str] = ()) -> list[Statement]:
     rules = ruleset.verification
-    return [s for s in rules.statements if not statement_made(s, lines, rules, stamp_unreadable)]
+    return [s for s in rules.statements if not statement_made(s, lines, rules, stamp_unreadable, ocr_lines)]
 
 
 def _span_evidence(span: SectionSpan) -> list[Evidence]:
@@ -107,7 +115,8 @@ def check_verification_statement(index: SectionIndex, ruleset: Ruleset | None = 
     span = index.section(ITEM_VERIFICATION)
     if not span.present or span.empty:
         return []
-    missing = missing_statements(span_lines(span), ruleset, unreadable_stamp(span, ruleset.verification))
+    missing = missing_statements(span_lines(span), ruleset, unreadable_stamp(span, ruleset.verification),
+                                 span_lines(span, ocr_only=True))
     if not missing:
         return []
     return [

@@ -52,6 +52,12 @@ class DirectRunner:
         return stage(*args, **kwargs)
 
 
+def read_one(step: Callable, item: Any, settings: Settings, limit_of: Callable) -> Any:
+    """One reading step (a file's first read, a file's pages) as `DirectRunner` would run it:
+    for a runner that makes each step a unit of its own (Prefect's tasks)."""
+    return default_fan_out(settings)(step, [item], settings, limit_of)[0]
+
+
 ProgressHook = Callable[[str, int, int], None]
 """`hook(what, done, total)`: a stage started (total 0), or `done` of `total` units read."""
 

@@ -267,6 +267,9 @@ class Statement(_Strict):
     # `stamp_confidence`) in the item stands for it, since a red seal over the text is
     # exactly what OCR cannot read; the reviewer sees the page either way
     stamped: bool = False
+    # one-line patterns that count only on a line read by OCR: a date whose month or day
+    # digit the seal over it took ("2022年月9日"), never an unfilled "2022年 月 日"
+    ocr_line_regex: Patterns = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _has_a_test(self) -> "Statement":
