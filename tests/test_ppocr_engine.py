@@ -145,3 +145,20 @@ def test_the_small_models_reading_is_kept_unless_it_drops_a_character_and_disagr
     assert dropped.text == "工业口联网平台" and not dropped.reread  # a lost character is never an improvement
     ones = better_reading(Line("产值年均增速：17.0%", box, 0.95, 0.62, 0.62, 0.62), ("产值年均增速：17.0%", 0.99, 0.97, 0.97, 0.97))
     assert ones.min_digit == 0.97  # the same figures: the small model's confidence
+
+
+def test_a_batch_the_recogniser_fails_on_costs_only_the_crop_that_fails() -> None:
+    """One crop the recogniser cannot take (zero height: RapidOCR divides by it) fails its
+    whole batch; each crop is then read on its own, and the others keep their text."""
+    import numpy as np
+
+    from extractors.ocr.ppocr import _borrowed, _recognize
+
+    good = np.asarray(_line_image("集群产值83.8亿元").convert("RGB"))
+    broken = np.zeros((0, 40, 3), dtype=np.uint8)
+    with _borrowed(1) as models:
+        (alone,) = _recognize(models.rec, [good])
+        readings = _recognize(models.rec, [good, broken, good])
+    assert "83.8" in alone[0]
+    assert [r[0] for r in readings] == [alone[0], "", alone[0]]
+    assert readings[1][1] == 0.0 and readings[0][1] > 0.5

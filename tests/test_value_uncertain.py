@@ -90,3 +90,59 @@ def test_an_implausible_share_in_a_real_packet_is_uncertain_and_raises_no_verdic
     assert after["indicators"]["sme_output_share_pct"]["value"] == pytest.approx(share * 10)
     others = lambda r: sorted((f["code"], f.get("field")) for f in r["findings"] if f["code"] != "VALUE_UNCERTAIN")
     assert others(after) == others(before)
+
+
+# --- an inconsistency one look-alike digit explains, on a scan ------------------------------------
+
+from validators.checks import check_consistency  # noqa: E402  (used only by the tests below)
+
+
+def _form(by_year_figure, by_year_confidence=98.0, stated=17.0, output_2021=88.8) -> dict[str, Indicator]:
+    """Stated growth 17 %; 61.2 → 83.8 is 17.0 % a year, so "88.8" (a blotted 3) does not agree."""
+    return {
+        "output_growth_pct": _indicator(stated, confidence=99.0, figure_confidence=99.5),
+        "output_yi_by_year": _indicator({"2019": 61.2, "2020": 71.7, "2021": output_2021},
+                                        confidence=by_year_confidence, figure_confidence=by_year_figure),
+    }
+
+
+def _codes(indicators) -> tuple[list[str], list[str]]:
+    trusted, uncertain = set_aside_uncertain(indicators, RULES)
+    return [f.field for f in uncertain], [f.code.value for f in check_consistency(trusted, _no_lists(), RULES)]
+
+
+def _no_lists():
+    from pipeline.core.result import Lists
+
+    return Lists()
+
+
+def test_a_scan_value_one_look_alike_digit_from_agreeing_is_uncertain_not_inconsistent():
+    trusted, uncertain = set_aside_uncertain(_form(by_year_figure=94.6), RULES)
+    assert [f.field for f in uncertain] == ["output_yi_by_year"]
+    assert "“88.8”实为“83.8”" in uncertain[0].message
+    assert check_consistency(trusted, _no_lists(), RULES) == []
+
+
+@pytest.mark.parametrize("case, indicators", [
+    ("read surely", _form(by_year_figure=99.8)),
+    ("a text layer", {k: Indicator(value=v.value, evidence=Evidence(file="申报书.pdf", page=3, text="x"))
+                      for k, v in _form(by_year_figure=None).items()}),
+    ("no look-alike explains it", _form(by_year_figure=94.6, stated=30.0)),
+])
+def test_an_inconsistency_stays_one_when_no_misreading_explains_it(case, indicators):
+    assert _codes(indicators) == ([], ["GROWTH_INCONSISTENT"]), case
+
+
+def test_a_consistent_scan_is_left_alone():
+    assert _codes(_form(by_year_figure=90.0, output_2021=83.8)) == ([], [])
+
+
+def test_density_a_misread_employee_count():
+    indicators = {
+        "patents_per_10k": _indicator(25.0, confidence=99.0, figure_confidence=99.9),
+        "valid_invention_patents": _indicator(150, confidence=99.0, figure_confidence=99.9),
+        "employees": _indicator(80000, confidence=97.0, figure_confidence=92.0),  # 60000 with its 6 read as 8
+    }
+    fields, codes = _codes(indicators)
+    assert fields == ["employees"] and codes == []

@@ -200,13 +200,24 @@ def _weakest(text: str, confs: list[float], score: float) -> tuple[float, float,
     return float(min(meaningful)), float(min(digits, default=1.0)), float(min(codes, default=1.0))
 
 
+_UNREAD = ("", 0.0, 0.0, 0.0, 0.0)  # a crop the recogniser failed on: no text (`better_reading` keeps the other)
+
+
 def _recognize(rec, crops: list[np.ndarray]) -> list[tuple[str, float, float, float, float]]:
     """(text, mean confidence, then the lowest confidences of `_weakest`) per crop."""
     from rapidocr.ch_ppocr_rec import TextRecInput
 
     if not crops:
         return []
-    out = rec(TextRecInput(img=crops, return_word_box=True))
+    try:
+        out = rec(TextRecInput(img=crops, return_word_box=True))
+    except Exception:  # noqa: BLE001 - OpenVINO's and RapidOCR's own types; all mean "this batch failed"
+        if len(crops) == 1:
+            return [_UNREAD]
+        # a batch the recogniser could not decode (RapidOCR 3.10's word boxes indexed past
+        # the batch, about one run in three on a hard scan): each crop again on its own, so
+        # one bad batch costs no line and a crop that fails alone costs only itself
+        return [reading for crop in crops for reading in _recognize(rec, [crop])]
     results = []
     for text, score, word in zip(out.txts, out.scores, out.word_results):
         text = str(text)

@@ -235,6 +235,14 @@ class ConsistencyRules(_Strict):
     uncertain_confidence_below: float = Field(default=0, ge=0, le=100)
     uncertain_figure_confidence_below: float = Field(default=0, ge=0, le=100)
     implausible_year_ratio: float = Field(default=0, ge=0, lt=1)
+    # a value read by OCR below this figure confidence, whose one digit read as its look-alike
+    # (`confusable_digits`, pairs) would make a failing consistency check hold, is set aside
+    # as a likely misreading instead of being reported as an inconsistency
+    misread_figure_confidence_below: float = Field(default=0, ge=0, le=100)
+    confusable_digits: list[Annotated[str, Field(pattern=r"^[0-9]{2}$")]] = Field(default_factory=list)
+    # … and only when the look-alike reading agrees within this share of the check's
+    # tolerance: a true misreading agrees to the rounding, a chance one seldom does
+    misread_tolerance_share: float = Field(default=0.25, gt=0, le=1)
     at_most_100: list[str] = Field(default_factory=list)  # shares and rates of use: over 100 is a misreading
     growth_tolerance_points: float = Field(ge=0)
     density_tolerance_relative: float = Field(ge=0, le=1)
