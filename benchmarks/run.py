@@ -39,7 +39,7 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_sampled(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
+def run_sampled(cmd: list[str], env: dict | None = None, ok_codes: tuple[int, ...] = (0,)) -> tuple[float, float]:
     """Run a command; return (wall seconds, peak RSS of its whole process tree in MB).
 
     The CPU seconds of the tree (user + system, waited-for descendants included)
@@ -63,10 +63,10 @@ def run_sampled(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
             pass
         time.sleep(0.05)
     wall = time.perf_counter() - start
-    if proc.returncode == 0:
+    if proc.returncode in ok_codes:
         err_file.close()
     LAST_CPU_S = _children_cpu_s() - cpu_before
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         err_file.seek(0)
         err = err_file.read().decode(errors="replace")[-2000:]
         err_file.close()
